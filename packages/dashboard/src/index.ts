@@ -1,0 +1,1 @@
+export const DASHBOARD_VERSION = '0.1.0';

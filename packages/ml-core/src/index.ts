@@ -1,0 +1,1 @@
+export const ML_CORE_VERSION = '0.1.0';

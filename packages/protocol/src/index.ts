@@ -1,0 +1,21 @@
+export { CHANNELS, EVENT_TYPES, isChannel, LIMITS, TEXT_CHANNELS } from './limits.js';
+export type { Channel, EventType } from './limits.js';
+export type {
+  BatchRequest,
+  BatchResponse,
+  EventContext,
+  FieldError,
+  HeedEvent,
+  JsonObject,
+  JsonValue,
+} from './types.js';
+export { isUuid, uuidv7 } from './uuid.js';
+export {
+  CLOCK_SKEW_TOLERANCE_MS,
+  isPlainObject,
+  parseBatchEnvelope,
+  parseTimestamp,
+  utf8Length,
+  validateEvent,
+} from './validate.js';
+export type { BatchEnvelope, NormalizedEvent, ValidateOptions, ValidationResult } from './validate.js';
