@@ -1,0 +1,37 @@
+import type { EventContext, EventType, HeedEvent, JsonObject } from '@heed/protocol';
+import { uuidv7 } from '@heed/protocol';
+
+/** What a call supplies; the builder adds messageId, timestamp and context.library. */
+export interface EventFields {
+  userId?: string | undefined;
+  anonymousId?: string | undefined;
+  event?: string | undefined;
+  name?: string | undefined;
+  groupId?: string | undefined;
+  previousId?: string | undefined;
+  properties?: JsonObject | undefined;
+  traits?: JsonObject | undefined;
+  context?: EventContext | undefined;
+  /** When it happened. Default: now. */
+  timestamp?: Date | string | undefined;
+  /** Idempotency key. Default: a new UUIDv7. */
+  messageId?: string | undefined;
+}
+
+export interface Library {
+  name: string;
+  version: string;
+}
+
+/** Builds a wire event; fields left undefined are left out. */
+export function buildEvent(type: EventType, fields: EventFields, library: Library): HeedEvent {
+  const { timestamp, messageId, context, ...rest } = fields;
+  const event: HeedEvent = {
+    type,
+    messageId: messageId ?? uuidv7(),
+    timestamp: timestamp instanceof Date ? timestamp.toISOString() : (timestamp ?? new Date().toISOString()),
+    context: { ...context, library },
+  };
+  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (event as unknown as JsonObject)[k] = v;
+  return event;
+}

@@ -1,0 +1,61 @@
+import type { FieldError } from '@heed/protocol';
+
+/** Why events left the queue without being stored. */
+export type DropReason =
+  /** The queue was full; the oldest events made room (overflow `drop-oldest`). */
+  | 'queue_full'
+  /** The collector rejected them (400 with per-item details); `details` says why. */
+  | 'rejected'
+  /** Larger than the collector accepts (32 KB an event), alone in a 413, or over the budget. */
+  | 'too_large'
+  /** Every retry failed (network errors, 408, 429, 5xx). */
+  | 'retries_exhausted'
+  /** Failed the SDK's own validation before being queued; `details` says why. */
+  | 'invalid'
+  /** `beforeSend` returned null. */
+  | 'before_send'
+  /** Left out by `sampleRate`. */
+  | 'sampled'
+  /** Tracked while opted out. */
+  | 'opted_out';
+
+export type ErrorCode = 'unauthorized' | 'http' | 'network' | 'hook' | 'storage';
+
+export interface CoreEvents {
+  /** Events the collector stored (or had already stored: `duplicates`). */
+  delivered: { count: number; duplicates: number; messageIds: string[] };
+  /** Events given up on, with the reason. */
+  dropped: { reason: DropReason; count: number; messageIds: string[]; details?: FieldError[] };
+  /**
+   * Something went wrong; the SDK keeps going. `unauthorized` (401/403 or another unexpected 4xx)
+   * stops sending from this client until it is created again; events stay queued.
+   */
+  error: { code: ErrorCode; message: string; status?: number };
+}
+
+export type Listener<K extends keyof CoreEvents> = (payload: CoreEvents[K]) => void;
+
+/** A tiny typed emitter. A listener that throws does not stop the others or the SDK. */
+export class Emitter {
+  private listeners = new Map<keyof CoreEvents, Set<(payload: never) => void>>();
+
+  on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void {
+    let set = this.listeners.get(type);
+    if (!set) {
+      set = new Set();
+      this.listeners.set(type, set);
+    }
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  emit<K extends keyof CoreEvents>(type: K, payload: CoreEvents[K]): void {
+    for (const fn of (this.listeners.get(type) ?? []) as Set<Listener<K>>) {
+      try {
+        fn(payload);
+      } catch {
+        // A host listener's failure is the host's; it must not break delivery.
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { EventContext, FieldError, HeedEvent } from '@heed/protocol';
+import { LIMITS } from '@heed/protocol';
+import { MemoryStorage, type QueueStorage } from './storage.js';
+import type { Compress, FetchLike, SendBeacon } from './transport.js';
+
+/** A settings value is wrong. Thrown once, when the client is created. */
+export class ValidationError extends Error {
+  override name = 'ValidationError';
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field} ${message}`);
+  }
+}
+
+/** Settings shared by every Heed SDK. Each SDK validates them once, when the client is created. */
+export interface CoreSettings {
+  /** Write key of the source (sent as `Authorization: Bearer <writeKey>`). Required. */
+  writeKey: string;
+  /** Base URL of the collector, e.g. `https://heed.example.com`. Required. */
+  host: string;
+  /** Send as soon as this many events are queued. Default 20. */
+  flushAt?: number;
+  /** Send queued events at least this often, in ms. Default 5,000. */
+  flushInterval?: number;
+  /** Most events in one request. Default 100 (the collector accepts up to 1,000). */
+  maxBatchSize?: number;
+  /** Most bytes in one request body. Default and maximum 500 KB (`LIMITS.maxBatchBytes`). */
+  maxBatchBytes?: number;
+  /** Most events kept waiting for delivery. Default 1,000. */
+  maxQueueSize?: number;
+  /**
+   * What a full queue does: `drop-oldest` drops the oldest event and reports it (`dropped`,
+   * reason `queue_full`); `backpressure` makes the promise returned by each call wait for room.
+   * Default `drop-oldest`.
+   */
+  overflow?: 'drop-oldest' | 'backpressure';
+  /** Attempts per event before it is dropped (reason `retries_exhausted`). Default 10. */
+  maxRetries?: number;
+  /** First retry delay bound, in ms; doubles each attempt (full jitter). Default 500. */
+  retryBaseMs?: number;
+  /** Upper bound of a retry delay, in ms (Retry-After is honoured up to 10 minutes). Default 30,000. */
+  retryCapMs?: number;
+  /** A request that takes longer than this, in ms, counts as a network error. Default 10,000. */
+  timeoutMs?: number;
+  /** How long a claimed batch stays invisible to other tabs or processes, in ms. Default 30,000. */
+  leaseMs?: number;
+  /** Edit an event before it is queued, or return null to drop it. Default: none. */
+  beforeSend?: (event: HeedEvent) => HeedEvent | null | undefined;
+  /** Share of users (by userId or anonymousId) whose events are kept, 0..1. Default 1. */
+  sampleRate?: number;
+  /** Start opted out: nothing is queued or sent until `optIn()`. Default false. */
+  optedOut?: boolean;
+  /** HTTP function used to send. Default `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Where queued events wait. Default: in memory. */
+  storage?: QueueStorage;
+  /** Compresses request bodies (sent with `Content-Encoding: gzip`). Default: none. */
+  compress?: Compress;
+  /** Sends a body while the page unloads (sendBeacon). Default: none. */
+  beacon?: SendBeacon;
+  /** Context merged into every event (the event's own context wins). Default: none. */
+  context?: () => EventContext;
+  /** Checks an event before it is queued; errors drop it (reason `invalid`). Default: size check only. */
+  validate?: (event: HeedEvent) => FieldError[];
+}
+
+export type ResolvedSettings = Required<
+  Omit<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>
+> &
+  Pick<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>;
+
+function num(s: CoreSettings, field: keyof CoreSettings, def: number, min: number, max: number): number {
+  const v = s[field] ?? def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
+    throw new ValidationError(field, `must be a number from ${min} to ${max}`);
+  return v;
+}
+
+/** Applies the defaults and checks every value; throws ValidationError on the first wrong one. */
+export function resolveSettings(s: CoreSettings): ResolvedSettings {
+  if (typeof s !== 'object' || s === null) throw new ValidationError('settings', 'must be an object');
+  if (typeof s.writeKey !== 'string' || s.writeKey.trim() === '')
+    throw new ValidationError('writeKey', 'is required');
+  if (typeof s.host !== 'string' || !/^https?:\/\/[^/]/.test(s.host))
+    throw new ValidationError('host', 'must be an http(s) URL');
+  const fetchFn = s.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
+  if (typeof fetchFn !== 'function') throw new ValidationError('fetch', 'must be a function');
+  const overflow = s.overflow ?? 'drop-oldest';
+  if (overflow !== 'drop-oldest' && overflow !== 'backpressure')
+    throw new ValidationError('overflow', "must be 'drop-oldest' or 'backpressure'");
+  for (const f of ['beforeSend', 'compress', 'beacon', 'context', 'validate'] as const) {
+    if (s[f] !== undefined && typeof s[f] !== 'function') throw new ValidationError(f, 'must be a function');
+  }
+  return {
+    ...s,
+    host: s.host.replace(/\/+$/, ''),
+    flushAt: num(s, 'flushAt', 20, 1, LIMITS.maxBatchEvents),
+    flushInterval: num(s, 'flushInterval', 5_000, 0, 3_600_000),
+    maxBatchSize: num(s, 'maxBatchSize', 100, 1, LIMITS.maxBatchEvents),
+    maxBatchBytes: num(s, 'maxBatchBytes', LIMITS.maxBatchBytes, 1024, LIMITS.maxBatchBytes),
+    maxQueueSize: num(s, 'maxQueueSize', 1_000, 1, 10_000_000),
+    overflow,
+    maxRetries: num(s, 'maxRetries', 10, 0, 1_000),
+    retryBaseMs: num(s, 'retryBaseMs', 500, 1, 3_600_000),
+    retryCapMs: num(s, 'retryCapMs', 30_000, 1, 3_600_000),
+    timeoutMs: num(s, 'timeoutMs', 10_000, 1, 600_000),
+    leaseMs: num(s, 'leaseMs', 30_000, 1, 3_600_000),
+    sampleRate: num(s, 'sampleRate', 1, 0, 1),
+    optedOut: s.optedOut === true,
+    fetch: fetchFn,
+    storage: s.storage ?? new MemoryStorage(),
+  };
+}

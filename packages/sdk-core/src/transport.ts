@@ -1,0 +1,22 @@
+/** The part of a fetch Response the SDK reads. */
+export interface ResponseLike {
+  status: number;
+  headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+export interface RequestInitLike {
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string | Uint8Array;
+  keepalive?: boolean;
+}
+
+/** `fetch`, or anything shaped like it. */
+export type FetchLike = (url: string, init: RequestInitLike) => Promise<ResponseLike>;
+
+/** Gzips a body; returns null when compression is not available. */
+export type Compress = (body: string) => Promise<Uint8Array | null>;
+
+/** Hands a body to the browser to send after the page is gone; false when it refused. */
+export type SendBeacon = (url: string, body: string) => boolean;
