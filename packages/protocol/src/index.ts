@@ -1,5 +1,5 @@
-export { CHANNELS, EVENT_TYPES, isChannel, LIMITS, TEXT_CHANNELS } from './limits.js';
 export type { Channel, EventType } from './limits.js';
+export { CHANNELS, EVENT_TYPES, isChannel, LIMITS, TEXT_CHANNELS } from './limits.js';
 export type {
   BatchRequest,
   BatchResponse,
@@ -10,6 +10,7 @@ export type {
   JsonValue,
 } from './types.js';
 export { isUuid, uuidv7 } from './uuid.js';
+export type { BatchEnvelope, NormalizedEvent, ValidateOptions, ValidationResult } from './validate.js';
 export {
   CLOCK_SKEW_TOLERANCE_MS,
   isPlainObject,
@@ -18,4 +19,3 @@ export {
   utf8Length,
   validateEvent,
 } from './validate.js';
-export type { BatchEnvelope, NormalizedEvent, ValidateOptions, ValidationResult } from './validate.js';

@@ -1,8 +1,13 @@
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
+/** Web Crypto, present in browsers, workers and Node 20 alike (typed here: this package has no DOM/Node types). */
+interface RandomSource {
+  getRandomValues(array: Uint8Array): Uint8Array;
+}
+
 function randomBytes(n: number): Uint8Array {
   const bytes = new Uint8Array(n);
-  globalThis.crypto.getRandomValues(bytes);
+  (globalThis as unknown as { crypto: RandomSource }).crypto.getRandomValues(bytes);
   return bytes;
 }
 

@@ -53,7 +53,10 @@ describe('validateEvent', () => {
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errors[0]).toMatchObject({ field: 'properties.content' });
     const blank = validateEvent({ ...base, properties: { text: '   ' } }, { receivedAt: now });
-    expect(!blank.ok && blank.errors[0]).toMatchObject({ field: 'properties.text', message: 'must not be empty' });
+    expect(!blank.ok && blank.errors[0]).toMatchObject({
+      field: 'properties.text',
+      message: 'must not be empty',
+    });
   });
 
   it('does not require content on web events', () => {

@@ -1,4 +1,12 @@
-import { CHANNELS, type Channel, EVENT_TYPES, type EventType, isChannel, LIMITS, TEXT_CHANNELS } from './limits.js';
+import {
+  CHANNELS,
+  type Channel,
+  EVENT_TYPES,
+  type EventType,
+  isChannel,
+  LIMITS,
+  TEXT_CHANNELS,
+} from './limits.js';
 import type { FieldError, JsonObject } from './types.js';
 
 /** Differences between sentAt and the server clock below this are network latency, not a wrong clock. */
@@ -224,7 +232,8 @@ export interface BatchEnvelope {
 /** Checks the batch envelope `{ batch: [...], sentAt }`; item problems are left to validateEvent. */
 export function parseBatchEnvelope(body: unknown): BatchEnvelope {
   const errors: FieldError[] = [];
-  if (!isPlainObject(body)) return { items: [], sentAt: undefined, errors: [{ field: '', message: 'must be an object' }] };
+  if (!isPlainObject(body))
+    return { items: [], sentAt: undefined, errors: [{ field: '', message: 'must be an object' }] };
   const batch = body.batch;
   if (!Array.isArray(batch)) errors.push({ field: 'batch', message: 'must be an array of events' });
   else if (batch.length === 0) errors.push({ field: 'batch', message: 'must not be empty' });

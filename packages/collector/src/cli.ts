@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+import { bootstrapDemo } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startServer } from './serve.js';
+import { createStorage } from './storage/index.js';
+
+const USAGE = `Usage: heed <command>
+
+Commands:
+  start     migrate the database, then serve the collector (default)
+  migrate   apply pending database migrations and exit
+
+Configuration comes from environment variables: PORT, HOST, DATABASE_URL, HEED_DATA_DIR, LOG_LEVEL,
+JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY.`;
+
+async function main(argv: string[]): Promise<number> {
+  const command = argv[0] ?? 'start';
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  if (config.generatedSecrets) {
+    logger.warn(`JWT_SECRET/ENCRYPTION_KEY not set: using development secrets stored in ${config.dataDir}`);
+  }
+  if (command === 'migrate') {
+    const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+    try {
+      const applied = await storage.migrate();
+      console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+    } finally {
+      await storage.close();
+    }
+    return 0;
+  }
+  if (command !== 'start') {
+    console.error(`Unknown command: ${command}\n\n${USAGE}`);
+    return 2;
+  }
+  const server = await startServer(config, { logger });
+  const demo = await bootstrapDemo(server.storage);
+  const where = config.databaseUrl ? 'PostgreSQL' : `SQLite at ${config.sqlitePath}`;
+  const lines = [``, `Heed collector listening on ${server.url}  (database: ${where})`];
+  if (demo) {
+    lines.push(
+      ``,
+      `First start: created the demo organization. Save these now; they are not shown again.`,
+      `  Admin login:  ${demo.adminEmail} / ${demo.adminPassword}`,
+      `  Write key:    ${demo.writeKey}`,
+      ``,
+      `Send an event:`,
+      `  curl -X POST ${server.url}/v1/batch -H 'Authorization: Bearer ${demo.writeKey}' \\`,
+      `    -H 'Content-Type: application/json' \\`,
+      `    -d '{"batch":[{"type":"track","messageId":"m-1","userId":"u-1","event":"Support Email","properties":{"content":"Love the new export!"},"context":{"channel":"email"}}]}'`,
+    );
+  }
+  console.log(lines.join('\n'));
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    await server.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  return -1; // keep running
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

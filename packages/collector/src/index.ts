@@ -1,0 +1,11 @@
+export { type AppDeps, createApp } from './app.js';
+export { bootstrapDemo, type DemoCredentials } from './bootstrap.js';
+export { type Config, ConfigError, loadConfig } from './config.js';
+export { type ErrorCode, HeedError } from './errors.js';
+export { generateApiKey, hashApiKey } from './keys.js';
+export { createLogger, type Logger } from './logger.js';
+export { Hub, type HubEvent } from './realtime/hub.js';
+export { type RunningServer, startServer } from './serve.js';
+export { createStorage, PostgresStorage, SqliteStorage } from './storage/index.js';
+export type * from './storage/types.js';
+export { startCollector, type TestCollector } from './testing.js';

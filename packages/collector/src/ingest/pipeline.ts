@@ -1,0 +1,70 @@
+import type { FieldError } from '@heed/protocol';
+import { parseBatchEnvelope, uuidv7, validateEvent } from '@heed/protocol';
+import type { InteractionInput, Storage } from '../storage/types.js';
+import { buildMetadata, type RequestFacts, segmentOf } from './enrich.js';
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  details: FieldError[];
+  /** The interactions stored by this call (for the live stream and analysis). */
+  stored: InteractionInput[];
+}
+
+export interface IngestDeps {
+  storage: Storage;
+  /** Called after the rows are committed. */
+  onStored?: (organizationId: string, rows: InteractionInput[]) => void;
+}
+
+/**
+ * Validates each item on its own, enriches the valid ones and stores them exactly once.
+ * Invalid items never block their valid neighbours.
+ */
+export async function ingestItems(
+  deps: IngestDeps,
+  organizationId: string,
+  items: unknown[],
+  ctx: { receivedAt: number; sentAt: number | undefined; request: RequestFacts },
+): Promise<IngestResult> {
+  const details: FieldError[] = [];
+  const rows: InteractionInput[] = [];
+  const receivedAt = new Date(ctx.receivedAt);
+  items.forEach((item, index) => {
+    const r = validateEvent(item, { receivedAt: ctx.receivedAt, sentAt: ctx.sentAt, index });
+    if (!r.ok) {
+      details.push(...r.errors);
+      return;
+    }
+    const e = r.event;
+    rows.push({
+      id: uuidv7(),
+      messageId: e.messageId,
+      externalId: e.externalId,
+      timestamp: new Date(e.timestamp),
+      receivedAt,
+      channel: e.channel,
+      eventType: e.eventType,
+      content: e.content,
+      metadata: buildMetadata(e, ctx.request),
+      segment: segmentOf(e),
+      traits: e.type === 'identify' && Object.keys(e.traits).length > 0 ? e.traits : null,
+    });
+  });
+  const rejected = new Set(details.map((d) => d.index)).size;
+  if (rows.length === 0) return { accepted: 0, duplicates: 0, rejected, details, stored: [] };
+  const outcome = await deps.storage.ingest(organizationId, rows);
+  const insertedIds = new Set(outcome.inserted);
+  const stored = rows.filter((r) => insertedIds.delete(r.messageId)); // first copy of each stored id
+  if (stored.length > 0) deps.onStored?.(organizationId, stored);
+  return {
+    accepted: outcome.inserted.length,
+    duplicates: outcome.duplicates.length,
+    rejected,
+    details,
+    stored,
+  };
+}
+
+export { parseBatchEnvelope };

@@ -1,0 +1,273 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { uuidv7 } from '@heed/protocol';
+import Database from 'better-sqlite3';
+import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
+import { pending } from '../migrations.js';
+import { chunk, customerDeltas, customerSeeds, dedupeByMessageId } from '../plan.js';
+import { toCustomer, toInteraction } from '../rows.js';
+import {
+  type ApiKeyRecord,
+  type BootstrapInput,
+  type BootstrapResult,
+  type Customer,
+  INGEST_CHUNK_SIZE,
+  type IngestOutcome,
+  type Interaction,
+  type InteractionInput,
+  type InteractionQuery,
+  type NewApiKey,
+  type Storage,
+} from '../types.js';
+import { migrations } from './migrations/index.js';
+import * as t from './schema.js';
+
+type Db = BetterSQLite3Database<typeof t>;
+type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+export interface SqliteOptions {
+  /** File path, or ':memory:'. */
+  path: string;
+  /**
+   * `NORMAL` (default) survives a crash of the process (kill -9) in WAL mode; `FULL` also survives an
+   * OS crash or power loss, at the cost of an fsync per transaction.
+   */
+  synchronous?: 'NORMAL' | 'FULL';
+}
+
+export class SqliteStorage implements Storage {
+  readonly dialect = 'sqlite' as const;
+  readonly sqlite: Database.Database;
+  private readonly db: Db;
+
+  constructor(opts: SqliteOptions) {
+    if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
+    this.sqlite = new Database(opts.path);
+    this.sqlite.pragma('journal_mode = WAL');
+    this.sqlite.pragma(`synchronous = ${opts.synchronous ?? 'NORMAL'}`);
+    this.sqlite.pragma('foreign_keys = ON');
+    this.sqlite.pragma('busy_timeout = 5000');
+    this.db = drizzle(this.sqlite, { schema: t });
+  }
+
+  async migrate(): Promise<string[]> {
+    this.sqlite.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL DEFAULT (CAST(unixepoch('subsec') * 1000 AS INTEGER)))",
+    );
+    const run = this.sqlite.transaction(() => {
+      const applied = this.sqlite.prepare('SELECT version FROM schema_migrations').pluck().all() as string[];
+      const todo = pending(migrations, new Set(applied));
+      for (const m of todo) {
+        this.sqlite.exec(m.sql);
+        this.sqlite.prepare('INSERT INTO schema_migrations (version) VALUES (?)').run(m.version);
+      }
+      return todo.map((m) => m.version);
+    });
+    return run.immediate();
+  }
+
+  async ping(): Promise<void> {
+    this.sqlite.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+
+  async bootstrap(input: BootstrapInput): Promise<BootstrapResult | null> {
+    return this.db.transaction(
+      (tx) => {
+        const existing = tx.select({ n: count() }).from(t.organizations).get();
+        if ((existing?.n ?? 0) > 0) return null;
+        const organizationId = uuidv7();
+        const adminUserId = uuidv7();
+        const writeKeyId = uuidv7();
+        tx.insert(t.organizations)
+          .values({ id: organizationId, name: input.organizationName, slug: 'demo', settings: {} })
+          .run();
+        tx.insert(t.users)
+          .values({
+            id: adminUserId,
+            organizationId,
+            email: input.adminEmail,
+            name: 'Demo Admin',
+            passwordHash: input.adminPasswordHash,
+            role: 'admin',
+            isActive: true,
+          })
+          .run();
+        tx.insert(t.apiKeys)
+          .values({
+            id: writeKeyId,
+            organizationId,
+            kind: 'write',
+            name: 'Demo write key',
+            keyHash: input.writeKeyHash,
+            keyPrefix: input.writeKeyPrefix,
+            createdBy: adminUserId,
+          })
+          .run();
+        return { organizationId, adminUserId, writeKeyId };
+      },
+      { behavior: 'immediate' },
+    );
+  }
+
+  async createOrganization(name: string, slug: string): Promise<string> {
+    const id = uuidv7();
+    this.db.insert(t.organizations).values({ id, name, slug, settings: {} }).run();
+    return id;
+  }
+
+  async createApiKey(key: NewApiKey): Promise<string> {
+    const id = uuidv7();
+    this.db
+      .insert(t.apiKeys)
+      .values({
+        id,
+        organizationId: key.organizationId,
+        kind: key.kind,
+        name: key.name,
+        keyHash: key.keyHash,
+        keyPrefix: key.keyPrefix,
+        allowedOrigins: key.allowedOrigins ?? null,
+        createdBy: key.createdBy ?? null,
+      })
+      .run();
+    return id;
+  }
+
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = this.db
+      .select({
+        id: t.apiKeys.id,
+        organizationId: t.apiKeys.organizationId,
+        kind: t.apiKeys.kind,
+        name: t.apiKeys.name,
+        keyPrefix: t.apiKeys.keyPrefix,
+        allowedOrigins: t.apiKeys.allowedOrigins,
+        revokedAt: t.apiKeys.revokedAt,
+      })
+      .from(t.apiKeys)
+      .where(eq(t.apiKeys.keyHash, keyHash))
+      .get();
+    return row ?? null;
+  }
+
+  async ingest(organizationId: string, rows: InteractionInput[]): Promise<IngestOutcome> {
+    const { unique, repeated } = dedupeByMessageId(rows);
+    const outcome: IngestOutcome = { inserted: [], duplicates: [...repeated] };
+    for (const part of chunk(unique, INGEST_CHUNK_SIZE)) {
+      const inserted = this.db.transaction((tx) => this.ingestChunk(tx, organizationId, part), {
+        behavior: 'immediate',
+      });
+      const stored = new Set(inserted);
+      for (const r of part)
+        (stored.has(r.messageId) ? outcome.inserted : outcome.duplicates).push(r.messageId);
+    }
+    return outcome;
+  }
+
+  private ingestChunk(tx: Tx, organizationId: string, part: InteractionInput[]): string[] {
+    const seeds = customerSeeds(part);
+    tx.insert(t.customers)
+      .values(
+        seeds.map((s) => ({
+          id: uuidv7(),
+          organizationId,
+          externalId: s.externalId,
+          traits: {},
+          firstSeenAt: s.firstSeenAt,
+          lastSeenAt: s.lastSeenAt,
+          interactionCount: 0,
+          sentimentCount: 0,
+        })),
+      )
+      .onConflictDoNothing({ target: [t.customers.organizationId, t.customers.externalId] })
+      .run();
+    const ids = tx
+      .select({ id: t.customers.id, externalId: t.customers.externalId })
+      .from(t.customers)
+      .where(
+        and(
+          eq(t.customers.organizationId, organizationId),
+          inArray(
+            t.customers.externalId,
+            seeds.map((s) => s.externalId),
+          ),
+        ),
+      )
+      .all();
+    const customerOf = new Map(ids.map((r) => [r.externalId, r.id]));
+    const inserted = tx
+      .insert(t.interactions)
+      .values(
+        part.map((r) => ({
+          id: r.id,
+          organizationId,
+          customerId: customerOf.get(r.externalId)!,
+          messageId: r.messageId,
+          timestamp: r.timestamp,
+          receivedAt: r.receivedAt,
+          channel: r.channel,
+          eventType: r.eventType,
+          content: r.content,
+          metadata: r.metadata,
+          analysisAttempts: 0,
+        })),
+      )
+      .onConflictDoNothing({ target: [t.interactions.organizationId, t.interactions.messageId] })
+      .returning({ messageId: t.interactions.messageId, customerId: t.interactions.customerId })
+      .all();
+    if (inserted.length === 0) return [];
+    const byMessage = new Map(part.map((r) => [r.messageId, r]));
+    const deltas = customerDeltas(
+      inserted.map((i) => ({ customerId: i.customerId, row: byMessage.get(i.messageId)! })),
+    );
+    for (const d of deltas) {
+      tx.run(sql`
+        UPDATE customers SET
+          interaction_count = interaction_count + ${d.count},
+          first_seen_at = min(first_seen_at, ${d.firstSeenAt.getTime()}),
+          last_seen_at = max(last_seen_at, ${d.lastSeenAt.getTime()}),
+          segment = COALESCE(${d.segment}, segment),
+          traits = CASE WHEN ${d.traits === null ? null : JSON.stringify(d.traits)} IS NULL THEN traits
+                   ELSE json_patch(traits, ${d.traits === null ? null : JSON.stringify(d.traits)}) END
+        WHERE id = ${d.customerId} AND organization_id = ${organizationId}`);
+    }
+    return inserted.map((i) => i.messageId);
+  }
+
+  async getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null> {
+    const row = this.db
+      .select()
+      .from(t.customers)
+      .where(and(eq(t.customers.organizationId, organizationId), eq(t.customers.externalId, externalId)))
+      .get();
+    return row ? toCustomer(row) : null;
+  }
+
+  async listInteractions(q: InteractionQuery): Promise<Interaction[]> {
+    const where = q.customerId
+      ? and(eq(t.interactions.organizationId, q.organizationId), eq(t.interactions.customerId, q.customerId))
+      : eq(t.interactions.organizationId, q.organizationId);
+    return this.db
+      .select()
+      .from(t.interactions)
+      .where(where)
+      .orderBy(desc(t.interactions.timestamp), desc(t.interactions.id))
+      .limit(q.limit ?? 100)
+      .all()
+      .map(toInteraction);
+  }
+
+  async countInteractions(organizationId: string): Promise<number> {
+    const row = this.db
+      .select({ n: count() })
+      .from(t.interactions)
+      .where(eq(t.interactions.organizationId, organizationId))
+      .get();
+    return row?.n ?? 0;
+  }
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from './config.js';
+import { generateApiKey } from './keys.js';
+import { createLogger } from './logger.js';
+import { type RunningServer, startServer } from './serve.js';
+import { createStorage } from './storage/index.js';
+
+export interface TestCollector extends RunningServer {
+  writeKey: string;
+  organizationId: string;
+}
+
+/**
+ * Starts a real collector on a free port for integration tests: a fresh SQLite file (or the given
+ * PostgreSQL database), one organization and a write key.
+ */
+export async function startCollector(
+  opts: { databaseUrl?: string; port?: number } = {},
+): Promise<TestCollector> {
+  const dir = mkdtempSync(join(tmpdir(), 'heed-test-'));
+  const config = loadConfig({
+    HEED_DATA_DIR: dir,
+    PORT: String(opts.port ?? 0),
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: 'test-secret-test-secret-test-secret-0000',
+    ENCRYPTION_KEY: '0'.repeat(64),
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+  });
+  const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const server = await startServer(config, { logger: createLogger('silent'), storage });
+  const organizationId = await storage.createOrganization('Test', `test-${Date.now()}-${Math.random()}`);
+  const key = generateApiKey('write');
+  await storage.createApiKey({
+    organizationId,
+    kind: 'write',
+    name: 'test',
+    keyHash: key.hash,
+    keyPrefix: key.prefix,
+  });
+  return {
+    ...server,
+    writeKey: key.key,
+    organizationId,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
