@@ -1,0 +1,172 @@
+import { preprocess } from './preprocess.js';
+
+/**
+ * Feature configuration of the hashed n-gram models (fastText-like). Stored next to the ONNX file
+ * (`model.json` -> `featurizer`) so that training and inference extract exactly the same features.
+ */
+export interface HashedNgramConfig {
+  type: 'hashed-ngrams';
+  /** Number of hash buckets; a power of two. */
+  buckets: number;
+  /** Highest word n-gram order (1 = unigrams, 2 = + bigrams, 3 = + trigrams). */
+  wordNgrams: number;
+  /** Inclusive [min, max] length of character n-grams taken inside `<word>`, or null for none. */
+  charNgrams: [number, number] | null;
+  /** Mark words after a negation ("not", "never", "n't"...) until punctuation or 3 words. */
+  negation: boolean;
+  /** At most this many features per text (the rest are dropped). */
+  maxFeatures: number;
+  /** Hash seed. */
+  seed: number;
+}
+
+/** Indices of hashed features of one text; each feature's value is 1/sqrt(count). */
+export interface SparseFeatures {
+  indices: Int32Array;
+  count: number;
+}
+
+const TOKEN_RE =
+  /\[(?:URL|EMAIL|NUM)\]|@[\p{L}\p{N}_]+|<3|[:;=][-'o^]?[)(\][dpo3/\\|*]|[\p{L}\p{N}_'’]+|\p{Extended_Pictographic}|[!?]+|[.,;:]+/gu;
+const PUNCT_RUN_RE = /^[.,;:]+$/;
+const NEGATIONS = new Set([
+  'not',
+  'no',
+  'never',
+  'cannot',
+  'nothing',
+  'nobody',
+  'none',
+  'nor',
+  'neither',
+  'nowhere',
+  'without',
+  'dont',
+  'cant',
+  'wont',
+  'isnt',
+  'arent',
+  'wasnt',
+  'werent',
+  'didnt',
+  'doesnt',
+  'couldnt',
+  'shouldnt',
+  'wouldnt',
+  'aint',
+  'havent',
+  'hasnt',
+]);
+const NEGATION_SCOPE = 3;
+
+/** Splits a preprocessed text into normalised tokens (mentions -> @user, hashtags -> word, elongations shortened). */
+export function tokenize(normalised: string): string[] {
+  const tokens: string[] = [];
+  for (const m of normalised.matchAll(TOKEN_RE)) {
+    let t = m[0];
+    const c = t.charCodeAt(0);
+    if (c === 64 /* @ */) t = '@user';
+    else if (c === 33 || c === 63 /* ! ? */)
+      t = t.length > 1 ? (t.includes('?') && t.includes('!') ? '?!' : t.slice(0, 2)) : t;
+    else if (PUNCT_RUN_RE.test(t)) t = t[0] === '.' && t.length > 1 ? '...' : t.slice(0, 1);
+    else if (t.length > 2) t = t.replace(/’/g, "'").replace(/(.)\1{2,}/g, '$1$1');
+    tokens.push(t);
+  }
+  return tokens;
+}
+
+function isWord(token: string): boolean {
+  const c = token.charCodeAt(0);
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c > 127 || c === 39 || c === 95;
+}
+
+function isNegation(token: string): boolean {
+  return NEGATIONS.has(token) || token.endsWith("n't");
+}
+
+function fnv(text: string, salt: number): number {
+  let h = (0x811c9dc5 ^ salt) >>> 0;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ (b + 0x9e3779b9 + (a << 6) + (a >>> 2)), 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+const SALT = { word: 0x1f, negated: 0x2e, char: 0x3d } as const;
+
+/**
+ * Extracts hashed features of a raw text: {@link preprocess}, {@link tokenize}, then word n-grams
+ * (negated unigrams get their own namespace) and character n-grams of each word.
+ */
+export function featurize(text: string, config: HashedNgramConfig, out?: Int32Array): SparseFeatures {
+  const tokens = tokenize(preprocess(text));
+  const indices = out ?? new Int32Array(config.maxFeatures);
+  const limit = Math.min(indices.length, config.maxFeatures);
+  const mask = config.buckets - 1;
+  const seed = config.seed;
+  let n = 0;
+  const hashes: number[] = new Array(tokens.length);
+  let negatedLeft = 0;
+  for (let i = 0; i < tokens.length && n < limit; i++) {
+    const t = tokens[i]!;
+    const word = isWord(t);
+    const h = fnv(t, seed ^ SALT.word);
+    hashes[i] = h;
+    if (config.negation && negatedLeft > 0 && word) {
+      indices[n++] = fnv(t, seed ^ SALT.negated) & mask;
+      negatedLeft--;
+    } else {
+      indices[n++] = h & mask;
+    }
+    if (config.negation) {
+      if (isNegation(t)) negatedLeft = NEGATION_SCOPE;
+      else if (!word) negatedLeft = 0;
+    }
+  }
+  for (let order = 2; order <= config.wordNgrams; order++) {
+    for (let i = 0; i + order <= tokens.length && n < limit; i++) {
+      let h = mix(hashes[i]!, order);
+      for (let k = 1; k < order; k++) h = mix(h, hashes[i + k]!);
+      indices[n++] = h & mask;
+    }
+  }
+  if (config.charNgrams) n = charNgrams(tokens, config, indices, n, limit);
+  return { indices, count: n };
+}
+
+function charNgrams(
+  tokens: string[],
+  config: HashedNgramConfig,
+  out: Int32Array,
+  start: number,
+  limit: number,
+): number {
+  const [min, max] = config.charNgrams!;
+  const mask = config.buckets - 1;
+  const salt = (0x811c9dc5 ^ config.seed ^ SALT.char) >>> 0;
+  let n = start;
+  for (const t of tokens) {
+    if (!isWord(t) || t.length < 2) continue;
+    const padded = `<${t}>`;
+    for (let len = min; len <= max; len++) {
+      for (let s = 0; s + len <= padded.length; s++) {
+        if (n >= limit) return n;
+        let h = salt ^ len;
+        for (let k = s; k < s + len; k++) {
+          h ^= padded.charCodeAt(k);
+          h = Math.imul(h, 0x01000193);
+        }
+        out[n++] = (h >>> 0) & mask;
+      }
+    }
+  }
+  return n;
+}

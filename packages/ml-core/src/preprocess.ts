@@ -1,0 +1,49 @@
+/**
+ * Text normalisation applied before any model sees a text (seed requirements 3.6-3.9).
+ */
+
+/**
+ * Longest text (in UTF-16 code units, after normalisation) that a model sees. Customer messages
+ * past this length are truncated: sentiment is carried by the opening of a message far more often
+ * than by the tail, and the cap bounds feature extraction and inference time per text.
+ */
+export const MAX_TEXT_LENGTH = 2_000;
+
+/** Placeholders substituted for URLs, e-mail addresses and numbers. */
+export const PLACEHOLDERS = { url: '[URL]', email: '[EMAIL]', number: '[NUM]' } as const;
+
+// Trailing sentence punctuation is not part of the URL ("see https://x.io.").
+const URL_RE = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"]*[^\s<>".,;:!?)\]']/g;
+const EMAIL_RE = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/g;
+// A standalone number: digits with optional thousands/decimal separators, not glued to letters
+// ("2nd", "mp3" and "b4" stay words).
+const NUMBER_RE = /(?<![\p{L}\p{N}_])\d+(?:[.,]\d+)*(?![\p{L}\p{N}_])/gu;
+const WHITESPACE_RE = /\s+/g;
+
+/**
+ * Normalises a text for the sentiment model:
+ * - lowercased;
+ * - URLs -> `[URL]`, e-mail addresses -> `[EMAIL]`, standalone numbers -> `[NUM]`;
+ * - runs of whitespace (including newlines and tabs) collapsed to one space, ends trimmed;
+ * - truncated to {@link MAX_TEXT_LENGTH} code units without splitting a surrogate pair.
+ */
+export function preprocess(text: string, maxLength: number = MAX_TEXT_LENGTH): string {
+  // Bound the work done by the regular expressions on very long inputs before normalising.
+  const head = text.length > maxLength * 4 ? text.slice(0, maxLength * 4) : text;
+  const normalised = head
+    .toLowerCase()
+    .replace(URL_RE, PLACEHOLDERS.url)
+    .replace(EMAIL_RE, PLACEHOLDERS.email)
+    .replace(NUMBER_RE, PLACEHOLDERS.number)
+    .replace(WHITESPACE_RE, ' ')
+    .trim();
+  return truncate(normalised, maxLength);
+}
+
+function truncate(text: string, maxLength: number): string {
+  if (text.length <= maxLength) return text;
+  let end = maxLength;
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1; // do not cut a surrogate pair in half
+  return text.slice(0, end).trimEnd();
+}
