@@ -15,9 +15,13 @@ import { TcpProxy } from './tcp-proxy.js';
 const CLI = join(import.meta.dirname, '../dist/cli.js');
 
 /** Runs `heed start` and collects its output until it prints the curl example or a restart line. */
-function startCli(env: Record<string, string>): Promise<{ proc: ChildProcessWithoutNullStreams; out: string }> {
+function startCli(
+  env: Record<string, string>,
+): Promise<{ proc: ChildProcessWithoutNullStreams; out: string }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, 'start'], { env: { ...process.env, LOG_LEVEL: 'warn', ...env } });
+    const proc = spawn(process.execPath, [CLI, 'start'], {
+      env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    });
     let out = '';
     const timer = setTimeout(() => reject(new Error(`no start-up output:\n${out}`)), 20_000);
     const onData = (d: Buffer) => {
@@ -100,14 +104,25 @@ describe('database outage (PostgreSQL behind a proxy that is cut)', () => {
     db = await freshDatabase('postgres');
     organizationId = await db.storage.createOrganization('Outage', 'outage');
     const key = generateApiKey('write');
-    await db.storage.createApiKey({ organizationId, kind: 'write', name: 'w', keyHash: key.hash, keyPrefix: key.prefix });
+    await db.storage.createApiKey({
+      organizationId,
+      kind: 'write',
+      name: 'w',
+      keyHash: key.hash,
+      keyPrefix: key.prefix,
+    });
     writeKey = key.key;
     proxy = new TcpProxy(Number(new URL(db.databaseUrl!).port || 5432));
     const port = await proxy.start();
     const u = new URL(db.databaseUrl!);
     u.port = String(port);
     const dir = mkdtempSync(join(tmpdir(), 'heed-outage-'));
-    const config = loadConfig({ PORT: '0', HEED_DATA_DIR: dir, DATABASE_URL: u.toString(), LOG_LEVEL: 'silent' });
+    const config = loadConfig({
+      PORT: '0',
+      HEED_DATA_DIR: dir,
+      DATABASE_URL: u.toString(),
+      LOG_LEVEL: 'silent',
+    });
     const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
     server = await startServer(config, { storage, logger: createLogger('silent') });
   });

@@ -1,5 +1,5 @@
 import { uuidv7 } from '@heed/protocol';
-import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { pending } from '../migrations.js';
@@ -22,7 +22,6 @@ import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 
 type Db = NodePgDatabase<typeof t>;
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface PostgresOptions {
   url: string;
@@ -163,86 +162,27 @@ export class PostgresStorage implements Storage {
   async ingest(organizationId: string, rows: InteractionInput[]): Promise<IngestOutcome> {
     const { unique, repeated } = dedupeByMessageId(rows);
     const outcome: IngestOutcome = { inserted: [], duplicates: [...repeated] };
-    for (const part of chunk(unique, INGEST_CHUNK_SIZE)) {
-      const inserted = await this.db.transaction((tx) => this.ingestChunk(tx, organizationId, part));
-      const stored = new Set(inserted);
-      for (const r of part)
-        (stored.has(r.messageId) ? outcome.inserted : outcome.duplicates).push(r.messageId);
+    if (unique.length === 0) return outcome;
+    const client = await this.pool.connect();
+    try {
+      for (const part of chunk(unique, INGEST_CHUNK_SIZE)) {
+        let inserted: string[];
+        try {
+          await client.query('BEGIN');
+          inserted = await ingestChunk(client, organizationId, part);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+        const stored = new Set(inserted);
+        for (const r of part)
+          (stored.has(r.messageId) ? outcome.inserted : outcome.duplicates).push(r.messageId);
+      }
+    } finally {
+      client.release();
     }
     return outcome;
-  }
-
-  private async ingestChunk(tx: Tx, organizationId: string, part: InteractionInput[]): Promise<string[]> {
-    const seeds = customerSeeds(part);
-    await tx
-      .insert(t.customers)
-      .values(
-        seeds.map((s) => ({
-          id: uuidv7(),
-          organizationId,
-          externalId: s.externalId,
-          traits: {},
-          firstSeenAt: s.firstSeenAt,
-          lastSeenAt: s.lastSeenAt,
-          interactionCount: 0,
-          sentimentCount: 0,
-        })),
-      )
-      .onConflictDoNothing({ target: [t.customers.organizationId, t.customers.externalId] });
-    const ids = await tx
-      .select({ id: t.customers.id, externalId: t.customers.externalId })
-      .from(t.customers)
-      .where(
-        and(
-          eq(t.customers.organizationId, organizationId),
-          inArray(
-            t.customers.externalId,
-            seeds.map((s) => s.externalId),
-          ),
-        ),
-      );
-    const customerOf = new Map(ids.map((r) => [r.externalId, r.id]));
-    const inserted = await tx
-      .insert(t.interactions)
-      .values(
-        part.map((r) => ({
-          id: r.id,
-          organizationId,
-          customerId: customerOf.get(r.externalId)!,
-          messageId: r.messageId,
-          timestamp: r.timestamp,
-          receivedAt: r.receivedAt,
-          channel: r.channel,
-          eventType: r.eventType,
-          content: r.content,
-          metadata: r.metadata,
-          analysisAttempts: 0,
-        })),
-      )
-      .onConflictDoNothing({ target: [t.interactions.organizationId, t.interactions.messageId] })
-      .returning({ messageId: t.interactions.messageId, customerId: t.interactions.customerId });
-    if (inserted.length === 0) return [];
-    const byMessage = new Map(part.map((r) => [r.messageId, r]));
-    const deltas = customerDeltas(
-      inserted.map((i) => ({ customerId: i.customerId, row: byMessage.get(i.messageId)! })),
-    );
-    const values = sql.join(
-      deltas.map(
-        (d) =>
-          sql`(${d.customerId}::uuid, ${d.count}::int, ${d.firstSeenAt.toISOString()}::timestamptz, ${d.lastSeenAt.toISOString()}::timestamptz, ${d.segment}::text, ${d.traits === null ? null : JSON.stringify(d.traits)}::jsonb)`,
-      ),
-      sql`, `,
-    );
-    await tx.execute(sql`
-      UPDATE customers AS c SET
-        interaction_count = c.interaction_count + v.n,
-        first_seen_at = LEAST(c.first_seen_at, v.first_seen),
-        last_seen_at = GREATEST(c.last_seen_at, v.last_seen),
-        segment = COALESCE(v.segment, c.segment),
-        traits = CASE WHEN v.traits IS NULL THEN c.traits ELSE c.traits || v.traits END
-      FROM (VALUES ${values}) AS v(id, n, first_seen, last_seen, segment, traits)
-      WHERE c.id = v.id AND c.organization_id = ${organizationId}::uuid`);
-    return inserted.map((i) => i.messageId);
   }
 
   async getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null> {
@@ -274,4 +214,83 @@ export class PostgresStorage implements Storage {
       .where(eq(t.interactions.organizationId, organizationId));
     return row?.n ?? 0;
   }
+}
+
+/**
+ * One chunk in one transaction, with array parameters (unnest) so that a 100-row chunk is four short
+ * statements whatever its size: customers inserted if new, their ids read, the interactions inserted
+ * (duplicates skipped), then the counters of the customers whose interactions were stored.
+ */
+async function ingestChunk(
+  client: pg.PoolClient,
+  organizationId: string,
+  part: InteractionInput[],
+): Promise<string[]> {
+  const seeds = customerSeeds(part);
+  const externalIds = seeds.map((s) => s.externalId);
+  await client.query(
+    `INSERT INTO customers (id, organization_id, external_id, first_seen_at, last_seen_at)
+     SELECT s.id, $1, s.external_id, s.first_seen, s.last_seen
+     FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS s(id, external_id, first_seen, last_seen)
+     ON CONFLICT (organization_id, external_id) DO NOTHING`,
+    [
+      organizationId,
+      seeds.map(() => uuidv7()),
+      externalIds,
+      seeds.map((s) => s.firstSeenAt),
+      seeds.map((s) => s.lastSeenAt),
+    ],
+  );
+  const { rows: ids } = await client.query<{ id: string; external_id: string }>(
+    'SELECT id, external_id FROM customers WHERE organization_id = $1 AND external_id = ANY($2::text[])',
+    [organizationId, externalIds],
+  );
+  const customerOf = new Map(ids.map((r) => [r.external_id, r.id]));
+  const { rows: inserted } = await client.query<{ message_id: string; customer_id: string }>(
+    `INSERT INTO customer_interactions
+       (id, organization_id, customer_id, message_id, "timestamp", received_at, channel, event_type, content, metadata)
+     SELECT i.id, $1, i.customer_id, i.message_id, i.ts, i.received_at, i.channel, i.event_type, i.content, i.metadata
+     FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::text[], $9::text[], $10::jsonb[])
+       AS i(id, customer_id, message_id, ts, received_at, channel, event_type, content, metadata)
+     ON CONFLICT (organization_id, message_id) DO NOTHING
+     RETURNING message_id, customer_id`,
+    [
+      organizationId,
+      part.map((r) => r.id),
+      part.map((r) => customerOf.get(r.externalId)),
+      part.map((r) => r.messageId),
+      part.map((r) => r.timestamp),
+      part.map((r) => r.receivedAt),
+      part.map((r) => r.channel),
+      part.map((r) => r.eventType),
+      part.map((r) => r.content),
+      part.map((r) => JSON.stringify(r.metadata)),
+    ],
+  );
+  if (inserted.length === 0) return [];
+  const byMessage = new Map(part.map((r) => [r.messageId, r]));
+  const deltas = customerDeltas(
+    inserted.map((i) => ({ customerId: i.customer_id, row: byMessage.get(i.message_id)! })),
+  );
+  await client.query(
+    `UPDATE customers AS c SET
+       interaction_count = c.interaction_count + v.n,
+       first_seen_at = LEAST(c.first_seen_at, v.first_seen),
+       last_seen_at = GREATEST(c.last_seen_at, v.last_seen),
+       segment = COALESCE(v.segment, c.segment),
+       traits = CASE WHEN v.traits IS NULL THEN c.traits ELSE c.traits || v.traits END
+     FROM unnest($2::uuid[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::jsonb[])
+       AS v(id, n, first_seen, last_seen, segment, traits)
+     WHERE c.id = v.id AND c.organization_id = $1`,
+    [
+      organizationId,
+      deltas.map((d) => d.customerId),
+      deltas.map((d) => d.count),
+      deltas.map((d) => d.firstSeenAt),
+      deltas.map((d) => d.lastSeenAt),
+      deltas.map((d) => d.segment),
+      deltas.map((d) => (d.traits === null ? null : JSON.stringify(d.traits))),
+    ],
+  );
+  return inserted.map((i) => i.message_id);
 }

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { uuidv7 } from '@heed/protocol';
 import Database from 'better-sqlite3';
-import { and, count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, desc, eq } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { pending } from '../migrations.js';
 import { chunk, customerDeltas, customerSeeds, dedupeByMessageId } from '../plan.js';
@@ -24,7 +24,6 @@ import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 
 type Db = BetterSQLite3Database<typeof t>;
-type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface SqliteOptions {
   /** File path, or ':memory:'. */
@@ -159,9 +158,7 @@ export class SqliteStorage implements Storage {
     const { unique, repeated } = dedupeByMessageId(rows);
     const outcome: IngestOutcome = { inserted: [], duplicates: [...repeated] };
     for (const part of chunk(unique, INGEST_CHUNK_SIZE)) {
-      const inserted = this.db.transaction((tx) => this.ingestChunk(tx, organizationId, part), {
-        behavior: 'immediate',
-      });
+      const inserted = this.sqlite.transaction(() => this.ingestChunk(organizationId, part)).immediate();
       const stored = new Set(inserted);
       for (const r of part)
         (stored.has(r.messageId) ? outcome.inserted : outcome.duplicates).push(r.messageId);
@@ -169,74 +166,76 @@ export class SqliteStorage implements Storage {
     return outcome;
   }
 
-  private ingestChunk(tx: Tx, organizationId: string, part: InteractionInput[]): string[] {
-    const seeds = customerSeeds(part);
-    tx.insert(t.customers)
-      .values(
-        seeds.map((s) => ({
-          id: uuidv7(),
-          organizationId,
-          externalId: s.externalId,
-          traits: {},
-          firstSeenAt: s.firstSeenAt,
-          lastSeenAt: s.lastSeenAt,
-          interactionCount: 0,
-          sentimentCount: 0,
-        })),
-      )
-      .onConflictDoNothing({ target: [t.customers.organizationId, t.customers.externalId] })
-      .run();
-    const ids = tx
-      .select({ id: t.customers.id, externalId: t.customers.externalId })
-      .from(t.customers)
-      .where(
-        and(
-          eq(t.customers.organizationId, organizationId),
-          inArray(
-            t.customers.externalId,
-            seeds.map((s) => s.externalId),
-          ),
-        ),
-      )
-      .all();
-    const customerOf = new Map(ids.map((r) => [r.externalId, r.id]));
-    const inserted = tx
-      .insert(t.interactions)
-      .values(
-        part.map((r) => ({
-          id: r.id,
-          organizationId,
-          customerId: customerOf.get(r.externalId)!,
-          messageId: r.messageId,
-          timestamp: r.timestamp,
-          receivedAt: r.receivedAt,
-          channel: r.channel,
-          eventType: r.eventType,
-          content: r.content,
-          metadata: r.metadata,
-          analysisAttempts: 0,
-        })),
-      )
-      .onConflictDoNothing({ target: [t.interactions.organizationId, t.interactions.messageId] })
-      .returning({ messageId: t.interactions.messageId, customerId: t.interactions.customerId })
-      .all();
-    if (inserted.length === 0) return [];
-    const byMessage = new Map(part.map((r) => [r.messageId, r]));
-    const deltas = customerDeltas(
-      inserted.map((i) => ({ customerId: i.customerId, row: byMessage.get(i.messageId)! })),
-    );
-    for (const d of deltas) {
-      tx.run(sql`
-        UPDATE customers SET
-          interaction_count = interaction_count + ${d.count},
-          first_seen_at = min(first_seen_at, ${d.firstSeenAt.getTime()}),
-          last_seen_at = max(last_seen_at, ${d.lastSeenAt.getTime()}),
-          segment = COALESCE(${d.segment}, segment),
-          traits = CASE WHEN ${d.traits === null ? null : JSON.stringify(d.traits)} IS NULL THEN traits
-                   ELSE json_patch(traits, ${d.traits === null ? null : JSON.stringify(d.traits)}) END
-        WHERE id = ${d.customerId} AND organization_id = ${organizationId}`);
+  /** Prepared once: the ingest hot path runs these for every chunk. */
+  private get stmts() {
+    this._stmts ??= {
+      insertCustomer: this.sqlite.prepare(
+        `INSERT INTO customers (id, organization_id, external_id, first_seen_at, last_seen_at)
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (organization_id, external_id) DO NOTHING`,
+      ),
+      customerId: this.sqlite
+        .prepare('SELECT id FROM customers WHERE organization_id = ? AND external_id = ?')
+        .pluck(),
+      insertInteraction: this.sqlite
+        .prepare(
+          `INSERT INTO customer_interactions
+             (id, organization_id, customer_id, message_id, timestamp, received_at, channel, event_type, content, metadata)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (organization_id, message_id) DO NOTHING RETURNING customer_id`,
+        )
+        .pluck(),
+      updateCustomer: this.sqlite.prepare(
+        `UPDATE customers SET
+           interaction_count = interaction_count + @count,
+           first_seen_at = min(first_seen_at, @firstSeenAt),
+           last_seen_at = max(last_seen_at, @lastSeenAt),
+           segment = COALESCE(@segment, segment),
+           traits = CASE WHEN @traits IS NULL THEN traits ELSE json_patch(traits, @traits) END
+         WHERE id = @customerId AND organization_id = @organizationId`,
+      ),
+    };
+    return this._stmts;
+  }
+  private _stmts:
+    | Record<'insertCustomer' | 'customerId' | 'insertInteraction' | 'updateCustomer', Database.Statement>
+    | undefined;
+
+  private ingestChunk(organizationId: string, part: InteractionInput[]): string[] {
+    const s = this.stmts;
+    const customerOf = new Map<string, string>();
+    for (const seed of customerSeeds(part)) {
+      const { externalId, firstSeenAt, lastSeenAt } = seed;
+      s.insertCustomer.run(uuidv7(), organizationId, externalId, firstSeenAt.getTime(), lastSeenAt.getTime());
+      customerOf.set(externalId, s.customerId.get(organizationId, externalId) as string);
     }
-    return inserted.map((i) => i.messageId);
+    const stored: Array<{ customerId: string; row: InteractionInput }> = [];
+    for (const r of part) {
+      const customerId = s.insertInteraction.get(
+        r.id,
+        organizationId,
+        customerOf.get(r.externalId),
+        r.messageId,
+        r.timestamp.getTime(),
+        r.receivedAt.getTime(),
+        r.channel,
+        r.eventType,
+        r.content,
+        JSON.stringify(r.metadata),
+      ) as string | undefined;
+      if (customerId !== undefined) stored.push({ customerId, row: r });
+    }
+    for (const d of customerDeltas(stored)) {
+      s.updateCustomer.run({
+        count: d.count,
+        firstSeenAt: d.firstSeenAt.getTime(),
+        lastSeenAt: d.lastSeenAt.getTime(),
+        segment: d.segment,
+        traits: d.traits === null ? null : JSON.stringify(d.traits),
+        customerId: d.customerId,
+        organizationId,
+      });
+    }
+    return stored.map((x) => x.row.messageId);
   }
 
   async getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null> {

@@ -84,7 +84,6 @@ CREATE TABLE customers (
   UNIQUE (organization_id, external_id)
 );
 CREATE INDEX customers_org_segment_idx ON customers (organization_id, segment);
-CREATE INDEX customers_org_last_seen_idx ON customers (organization_id, last_seen_at DESC);
 
 CREATE TABLE customer_interactions (
   id TEXT PRIMARY KEY NOT NULL DEFAULT ${UUID},
