@@ -1,24 +1,28 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
+import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
-import type { Logger } from './logger.js';
 import { createKeyResolver } from './middleware/write-key.js';
-import type { Hub } from './realtime/hub.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { healthRoutes } from './routes/health/index.js';
-import type { Storage } from './storage/types.js';
 
-export interface AppDeps {
-  storage: Storage;
-  logger: Logger;
-  hub: Hub;
-}
+export type { AppDeps };
 
 /** Builds the HTTP application. No side effects: `serve.ts` opens the port. */
 export function createApp(deps: AppDeps) {
-  const { storage, logger, hub } = deps;
-  const app = new Hono();
+  const ctx = createContext(deps);
+  const { storage, logger, hub } = ctx;
+  const app = new OpenAPIHono({
+    // zod validation failures render in the one error shape, with field-level details.
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new HeedError('validation_failed', 'The request is invalid', {
+          details: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })),
+        });
+      }
+    },
+  });
   app.use(requestId());
   app.use(async function accessLog(c, next) {
     const start = performance.now();
@@ -52,6 +56,11 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'Heed API', version: '0.1.0', description: 'Customer-insights collector and query API' },
+  });
 
   app.notFound((c) =>
     renderError(c, new HeedError('not_found', `No route for ${c.req.method} ${c.req.path}`)),

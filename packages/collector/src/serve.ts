@@ -32,7 +32,7 @@ export async function startServer(
   const applied = await storage.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   const hub = new Hub();
-  const app = createApp({ storage, logger, hub });
+  const app = createApp({ storage, logger, hub, config });
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
   });

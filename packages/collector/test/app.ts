@@ -1,8 +1,16 @@
 import { createApp } from '../src/app.js';
+import { secretKey, signAccessToken } from '../src/auth/tokens.js';
 import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { Hub } from '../src/realtime/hub.js';
-import type { Storage } from '../src/storage/types.js';
+import type { Role, Storage } from '../src/storage/types.js';
+
+export const TEST_CONFIG = {
+  jwtSecret: 'test-secret-test-secret-test-secret-0000',
+  encryptionKey: '0'.repeat(64),
+  corsOrigins: [],
+  trustProxy: false,
+};
 
 /** An in-process app over the given storage, with one organization and its write key. */
 export async function appWithOrg(storage: Storage, name = 'Acme') {
@@ -16,8 +24,24 @@ export async function appWithOrg(storage: Storage, name = 'Acme') {
     keyPrefix: key.prefix,
   });
   const hub = new Hub();
-  const app = createApp({ storage, logger: createLogger('silent'), hub });
+  const app = createApp({ storage, logger: createLogger('silent'), hub, config: TEST_CONFIG });
   return { app, hub, organizationId, writeKey: key.key };
+}
+
+/** Creates a user of the organization and returns it with a valid access token. */
+export async function userWithToken(storage: Storage, organizationId: string, role: Role = 'admin') {
+  const user = await storage.users.create({
+    organizationId,
+    email: `${role}-${Math.random().toString(36).slice(2)}@example.com`,
+    passwordHash: 'not-a-real-hash',
+    role,
+  });
+  const token = await signAccessToken(secretKey(TEST_CONFIG.jwtSecret), {
+    userId: user.id,
+    organizationId,
+    role,
+  });
+  return { user, token, headers: { authorization: `Bearer ${token}` } };
 }
 
 let n = 0;

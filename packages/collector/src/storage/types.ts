@@ -103,12 +103,40 @@ export interface InteractionQuery {
   limit?: number;
 }
 
+export interface User {
+  id: string;
+  organizationId: string;
+  email: string;
+  name: string | null;
+  role: Role;
+  isActive: boolean;
+  lastLoginAt: Date | null;
+  createdAt: Date;
+}
+
+export interface NewUser {
+  organizationId: string;
+  email: string;
+  name?: string | null;
+  passwordHash: string;
+  role: Role;
+}
+
+/** Users of the dashboard and API. Lookups by id are scoped by organization. */
+export interface UserStore {
+  create(user: NewUser): Promise<User>;
+  findById(organizationId: string, id: string): Promise<User | null>;
+  /** For login: the user (any organization) with its password hash. Email match is case-insensitive. */
+  findByEmail(email: string): Promise<(User & { passwordHash: string }) | null>;
+}
+
 /**
  * The one storage seam of the collector. Every method that reads or writes tenant data takes the
  * organization id and scopes its queries by it.
  */
 export interface Storage {
   readonly dialect: Dialect;
+  readonly users: UserStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer. */

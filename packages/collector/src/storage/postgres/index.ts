@@ -20,6 +20,7 @@ import {
 } from '../types.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
+import { PostgresUsers } from './users.js';
 
 type Db = NodePgDatabase<typeof t>;
 
@@ -40,6 +41,7 @@ export class PostgresStorage implements Storage {
   readonly dialect = 'postgres' as const;
   readonly pool: pg.Pool;
   private readonly db: Db;
+  readonly users: PostgresUsers;
 
   constructor(opts: PostgresOptions) {
     this.pool = new pg.Pool({
@@ -53,6 +55,7 @@ export class PostgresStorage implements Storage {
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', (err) => opts.onPoolError?.(err));
     this.db = drizzle(this.pool, { schema: t });
+    this.users = new PostgresUsers(this.db);
   }
 
   async migrate(): Promise<string[]> {

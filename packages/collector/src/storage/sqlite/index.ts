@@ -22,6 +22,7 @@ import {
 } from '../types.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
+import { SqliteUsers } from './users.js';
 
 type Db = BetterSQLite3Database<typeof t>;
 
@@ -39,6 +40,7 @@ export class SqliteStorage implements Storage {
   readonly dialect = 'sqlite' as const;
   readonly sqlite: Database.Database;
   private readonly db: Db;
+  readonly users: SqliteUsers;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -48,6 +50,7 @@ export class SqliteStorage implements Storage {
     this.sqlite.pragma('foreign_keys = ON');
     this.sqlite.pragma('busy_timeout = 5000');
     this.db = drizzle(this.sqlite, { schema: t });
+    this.users = new SqliteUsers(this.db);
   }
 
   async migrate(): Promise<string[]> {
