@@ -1,1 +1,5 @@
-export const SDK_BROWSER_VERSION = '0.1.0';
+export type { CoreEvents, DropReason, QueueStorage } from '@heed/sdk-core';
+export { ValidationError } from '@heed/sdk-core';
+export type { BrowserSettings, CallOptions, Heed } from './client.js';
+export { createHeed, VERSION } from './client.js';
+export { browserStorage, idbEditor, localEditor } from './storage.js';

@@ -1,6 +1,7 @@
 import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from './settings.js';
+import { shutdown } from './shutdown.js';
 import { fakeCollector, recordedCore, track } from './test-helpers.js';
 
 const collector = fakeCollector();
@@ -47,7 +48,10 @@ describe('status taxonomy', () => {
         details: [{ index: 1, field: 'properties.content', message: 'is required for the email channel' }],
       },
     ]);
-    expect(log.delivered[0]).toMatchObject({ count: 2, messageIds: [events[0]!.messageId, events[2]!.messageId] });
+    expect(log.delivered[0]).toMatchObject({
+      count: 2,
+      messageIds: [events[0]!.messageId, events[2]!.messageId],
+    });
     await core.flush();
     expect(collector.received).toHaveLength(1); // nothing resent
   });
@@ -63,7 +67,9 @@ describe('status taxonomy', () => {
     const delivered = log.delivered.flatMap((d) => d.messageIds);
     expect(delivered).toHaveLength(7);
     expect(log.dropped).toEqual([expect.objectContaining({ reason: 'too_large', count: 1 })]);
-    expect(collector.received.every((r) => r.batch.length <= 2 || r.batch.length === 8 || r.batch.length === 4)).toBe(true);
+    expect(
+      collector.received.every((r) => r.batch.length <= 2 || r.batch.length === 8 || r.batch.length === 4),
+    ).toBe(true);
   });
 
   it.each([401, 403])('%i stops sending and reports once, keeping the events', async (status) => {
@@ -111,7 +117,12 @@ describe('retry timing', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     vi.spyOn(Math, 'random').mockReturnValue(0.999);
     collector.reply = () => new HttpResponse(null, { status: 503 });
-    const { core } = recordedCore({ retryBaseMs: 1000, retryCapMs: 5000, maxRetries: 6, flushInterval: 60_000 });
+    const { core } = recordedCore({
+      retryBaseMs: 1000,
+      retryCapMs: 5000,
+      maxRetries: 6,
+      flushInterval: 60_000,
+    });
     await core.enqueue(track(1));
     await core.flush();
     const times: number[] = [Date.now()];
@@ -124,7 +135,7 @@ describe('retry timing', () => {
     // Delays ~ 0.999 * min(5000, 1000 * 2^(n-1)): 999, 1998, 3996, 4995, 4995 (within the 50 ms steps).
     const gaps = times.slice(1).map((t, i) => t - (i === 0 ? 0 : times[i]!));
     const expected = [999, 1998, 3996, 4995, 4995];
-    gaps.forEach((g, i) => expect(Math.abs(g - expected[i]!)).toBeLessThanOrEqual(60));
+    for (const [i, g] of gaps.entries()) expect(Math.abs(g - expected[i]!)).toBeLessThanOrEqual(60);
     vi.restoreAllMocks();
   });
 
@@ -167,7 +178,9 @@ describe('batching', () => {
     expect(log.delivered.reduce((n, d) => n + d.count, 0)).toBe(40);
     for (const r of collector.received) {
       expect(r.batch.length).toBeLessThanOrEqual(7);
-      const bytes = new TextEncoder().encode(JSON.stringify({ batch: r.batch, sentAt: new Date().toISOString() })).length;
+      const bytes = new TextEncoder().encode(
+        JSON.stringify({ batch: r.batch, sentAt: new Date().toISOString() }),
+      ).length;
       expect(bytes).toBeLessThanOrEqual(20_000);
     }
     expect(collector.received.some((r) => r.batch.length < 7)).toBe(true); // the byte budget cut some
@@ -188,7 +201,7 @@ describe('queue bound', () => {
     const { core, log } = recordedCore({ maxQueueSize: 3, flushAt: 100, flushInterval: 60_000 });
     const events = [1, 2, 3, 4, 5].map((i) => track(i));
     for (const e of events) await core.enqueue(e);
-    expect(log.dropped.map((d) => d.messageIds).flat()).toEqual([events[0]!.messageId, events[1]!.messageId]);
+    expect(log.dropped.flatMap((d) => d.messageIds)).toEqual([events[0]!.messageId, events[1]!.messageId]);
     expect(log.dropped.every((d) => d.reason === 'queue_full')).toBe(true);
   });
 
@@ -250,7 +263,11 @@ describe('unload', () => {
   it('hands unsent events to the beacon within the 64 KB budget, with the write key in the body', async () => {
     collector.reply = () => new HttpResponse(null, { status: 503 });
     const beacons: string[] = [];
-    const { core } = recordedCore({ beacon: (_u, b) => beacons.push(b) > 0, flushAt: 1000, flushInterval: 60_000 });
+    const { core } = recordedCore({
+      beacon: (_u, b) => beacons.push(b) > 0,
+      flushAt: 1000,
+      flushInterval: 60_000,
+    });
     for (let i = 0; i < 30; i++) await core.enqueue(track(i, { content: 'y'.repeat(4000) }));
     core.flushOnUnload();
     expect(beacons).toHaveLength(1);
@@ -270,7 +287,7 @@ describe('shutdown', () => {
         : HttpResponse.json({ success: true, accepted: 1, duplicates: 0, rejected: 0 });
     const { core } = recordedCore({ flushAt: 1000, flushInterval: 60_000 });
     for (let i = 0; i < 5; i++) await core.enqueue(track(i));
-    await expect(core.shutdown(2_000)).resolves.toEqual({ undelivered: 0 });
+    await expect(shutdown(core, 2_000)).resolves.toEqual({ undelivered: 0 });
     expect(new Set(sentIds()).size).toBe(5);
   });
 
@@ -279,7 +296,7 @@ describe('shutdown', () => {
     const { core } = recordedCore();
     for (let i = 0; i < 4; i++) await core.enqueue(track(i));
     const t = Date.now();
-    await expect(core.shutdown(300)).resolves.toEqual({ undelivered: 4 });
+    await expect(shutdown(core, 300)).resolves.toEqual({ undelivered: 4 });
     expect(Date.now() - t).toBeLessThan(1_000);
   });
 });

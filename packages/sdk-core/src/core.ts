@@ -5,7 +5,7 @@ import { batchBody, type Outcome, postBatch } from './delivery.js';
 import { type CoreEvents, type DropReason, Emitter, type Listener } from './events.js';
 import { type CoreSettings, type ResolvedSettings, resolveSettings } from './settings.js';
 import type { QueueEntry } from './storage.js';
-import { cancel, later, sleep } from './timers.js';
+import { cancel, later } from './timers.js';
 
 /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
 const envelopeBytes = (writeKey: string) => 80 + utf8Length(writeKey);
@@ -17,67 +17,68 @@ function hash01(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-export interface ShutdownResult {
-  /** Events still queued when the time ran out (0 when everything was delivered or reported). */
-  undelivered: number;
-}
-
 /**
  * The platform-free engine behind both SDKs: it queues, batches, sends, retries and reports.
  * No method throws; problems are emitted as `error` and `dropped` events.
  */
 export class Core {
   readonly settings: ResolvedSettings;
-  private readonly emitter = new Emitter();
+  #emitter = new Emitter();
   /** Events this client queued or claimed that are not settled yet: what an unload send covers. */
-  private readonly unsent = new Map<string, QueueEntry>();
-  private timer: unknown;
-  private timerAt = 0;
-  private draining: Promise<void> | null = null;
-  private dirty = false;
-  private queued = 0;
-  private stopped = false;
-  private optedOut: boolean;
-  private waiters: Array<() => void> = [];
+  #unsent = new Map<string, QueueEntry>();
+  #timer: unknown;
+  #timerAt = 0;
+  #draining: Promise<void> | null = null;
+  #dirty = false;
+  #queued = 0;
+  #stopped = false;
+  #optedOut: boolean;
+  #waiters: Array<() => void> = [];
+  #gate: Promise<unknown> = Promise.resolve();
 
   /** Throws ValidationError when a setting is wrong: the only time the SDK throws. */
   constructor(settings: CoreSettings) {
     this.settings = resolveSettings(settings);
-    this.optedOut = this.settings.optedOut;
+    this.#optedOut = this.settings.optedOut;
   }
 
   on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void {
-    return this.emitter.on(type, fn);
+    return this.#emitter.on(type, fn);
   }
 
   /** Stops queueing new events (they are dropped with reason `opted_out`). */
   optOut(): void {
-    this.optedOut = true;
+    this.#optedOut = true;
   }
 
   optIn(): void {
-    this.optedOut = false;
+    this.#optedOut = false;
   }
 
-  isOptedOut(): boolean {
-    return this.optedOut;
+  /** Stops the timer and all sending for good (see `shutdown` to deliver first). */
+  close(): void {
+    this.#stopped = true;
+    cancel(this.#timer);
   }
 
-  private drop(reason: DropReason, entries: { id: string }[], details?: FieldError[]): void {
+  /** True after close(), or after a 401/403 (or another 4xx retrying cannot fix): this client sends nothing more. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  #drop(reason: DropReason, entries: { id: string }[], details?: FieldError[]): void {
     if (entries.length === 0) return;
-    for (const e of entries) this.unsent.delete(e.id);
-    const messageIds = entries.map((e) => e.id);
-    this.emitter.emit(
-      'dropped',
-      details
-        ? { reason, count: entries.length, messageIds, details }
-        : { reason, count: entries.length, messageIds },
-    );
+    for (const e of entries) this.#unsent.delete(e.id);
+    this.#emitter.emit('dropped', {
+      reason,
+      count: entries.length,
+      messageIds: entries.map((e) => e.id),
+      details,
+    });
   }
 
-  private fail(code: CoreEvents['error']['code'], e: unknown, status?: number): void {
-    const message = e instanceof Error ? e.message : String(e);
-    this.emitter.emit('error', status === undefined ? { code, message } : { code, message, status });
+  #fail(code: CoreEvents['error']['code'], e: unknown, status?: number): void {
+    this.#emitter.emit('error', { code, message: e instanceof Error ? e.message : String(e), status });
   }
 
   /**
@@ -87,87 +88,95 @@ export class Core {
   async enqueue(input: HeedEvent): Promise<void> {
     const s = this.settings;
     const ref = [{ id: input.messageId }];
-    if (this.optedOut) return this.drop('opted_out', ref);
+    if (this.#optedOut) return this.#drop('opted_out', ref);
     try {
       let event: HeedEvent | null | undefined = s.context
         ? { ...input, context: { ...s.context(), ...input.context } }
         : input;
       const who = event.userId ?? event.anonymousId ?? '';
-      if (s.sampleRate < 1 && hash01(who) >= s.sampleRate) return this.drop('sampled', ref);
+      if (s.sampleRate < 1 && hash01(who) >= s.sampleRate) return this.#drop('sampled', ref);
       if (s.beforeSend) {
         try {
           event = s.beforeSend(event);
         } catch (e) {
-          this.fail('hook', e);
+          this.#fail('hook', e);
         }
-        if (!event) return this.drop('before_send', ref);
+        if (!event) return this.#drop('before_send', ref);
       }
       const bytes = utf8Length(JSON.stringify(event));
       if (bytes > LIMITS.maxEventBytes)
-        return this.drop('too_large', ref, [
+        return this.#drop('too_large', ref, [
           { field: '', message: `event is ${bytes} bytes; the limit is ${LIMITS.maxEventBytes}` },
         ]);
       const errors = s.validate?.(event) ?? [];
-      if (errors.length > 0) return this.drop('invalid', [{ id: event.messageId }], errors);
+      if (errors.length > 0) return this.#drop('invalid', [{ id: event.messageId }], errors);
       const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
-      if (s.overflow === 'backpressure') await this.waitForRoom();
-      this.unsent.set(entry.id, entry);
-      const evicted = await s.storage.add([entry], s.maxQueueSize);
-      this.drop('queue_full', evicted);
-      this.dirty = true;
-      if (++this.queued >= s.flushAt) void this.flush();
-      else this.schedule(Date.now() + s.flushInterval);
+      // One store at a time, in call order: with backpressure, each waits for its own room.
+      const store = async () => {
+        if (s.overflow === 'backpressure') await this.#waitForRoom();
+        this.#unsent.set(entry.id, entry);
+        return s.storage.add([entry], s.maxQueueSize);
+      };
+      const evicted = await (this.#gate = this.#gate.then(store, store));
+      this.#drop('queue_full', evicted);
+      this.#dirty = true;
+      if (++this.#queued >= s.flushAt) void this.#kick();
+      else this.#schedule(Date.now() + s.flushInterval);
     } catch (e) {
-      this.fail('storage', e);
+      this.#fail('storage', e);
     }
   }
 
-  private async waitForRoom(): Promise<void> {
+  async #waitForRoom(): Promise<void> {
     while ((await this.settings.storage.stats()).size >= this.settings.maxQueueSize) {
-      void this.flush();
+      void this.#kick();
       await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
+        this.#waiters.push(resolve);
         later(resolve, 100); // re-check: room may come from another client sharing the storage
       });
     }
   }
 
-  private schedule(at: number): void {
-    if (this.timer !== undefined && this.timerAt <= at) return;
-    cancel(this.timer);
-    this.timerAt = at;
-    this.timer = later(
+  #schedule(at: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= at) return;
+    cancel(this.#timer);
+    this.#timerAt = at;
+    this.#timer = later(
       () => {
-        this.timer = undefined;
-        void this.flush();
+        this.#timer = undefined;
+        void this.#kick();
       },
       Math.max(0, at - Date.now()),
     );
   }
 
-  /** Sends everything that can be sent now. Resolves when done, or when the rest waits for a retry. */
+  /**
+   * Sends everything tracked before this call that can be sent now. Resolves when done, or when
+   * the rest waits for a retry.
+   */
   flush(): Promise<void> {
-    this.dirty = true;
-    if (!this.draining) {
-      this.draining = (async () => {
-        while (this.dirty) {
-          this.dirty = false;
-          await this.drain();
-        }
-      })().finally(() => {
-        this.draining = null;
-        void this.reschedule();
-      });
-    }
-    return this.draining;
+    return this.#gate.catch(() => {}).then(() => this.#kick()); // calls made before flush() are stored first
   }
 
-  private async drain(): Promise<void> {
+  #kick(): Promise<void> {
+    this.#dirty = true;
+    this.#draining ??= (async () => {
+      while (this.#dirty) {
+        this.#dirty = false;
+        await this.#drain();
+      }
+      this.#draining = null; // in the same step as the last check: no kick can slip between
+      void this.#reschedule();
+    })();
+    return this.#draining;
+  }
+
+  async #drain(): Promise<void> {
     const s = this.settings;
-    this.queued = 0;
+    this.#queued = 0;
     try {
       for (;;) {
-        if (this.stopped) return;
+        if (this.#stopped) return;
         const batch = await s.storage.claim({
           now: Date.now(),
           leaseMs: s.leaseMs,
@@ -175,32 +184,32 @@ export class Core {
           maxBytes: s.maxBatchBytes - envelopeBytes(s.writeKey),
         });
         if (batch.length === 0) return;
-        for (const e of batch) this.unsent.set(e.id, e);
-        if (!(await this.deliver(batch))) return;
+        for (const e of batch) this.#unsent.set(e.id, e);
+        if (!(await this.#deliver(batch))) return;
       }
     } catch (e) {
-      this.fail('storage', e);
+      this.#fail('storage', e);
     }
   }
 
-  private async reschedule(): Promise<void> {
+  async #reschedule(): Promise<void> {
     try {
       const { size, nextAt } = await this.settings.storage.stats();
-      if (size > 0 && !this.stopped)
-        this.schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt === 0 ? this.settings.flushInterval : 0)));
+      if (size > 0 && !this.#stopped)
+        this.#schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt === 0 ? this.settings.flushInterval : 0)));
     } catch (e) {
-      this.fail('storage', e);
+      this.#fail('storage', e);
     }
   }
 
-  private async settle(ids: string[]): Promise<void> {
+  async #settle(ids: string[]): Promise<void> {
     await this.settings.storage.remove(ids);
-    for (const id of ids) this.unsent.delete(id);
-    for (const w of this.waiters.splice(0)) w();
+    for (const id of ids) this.#unsent.delete(id);
+    for (const w of this.#waiters.splice(0)) w();
   }
 
   /** Sends one claimed batch and settles it; false when sending should pause. */
-  private async deliver(batch: QueueEntry[]): Promise<boolean> {
+  async #deliver(batch: QueueEntry[]): Promise<boolean> {
     const s = this.settings;
     const out: Outcome = await postBatch(
       s,
@@ -208,47 +217,41 @@ export class Core {
     );
     const ids = batch.map((e) => e.id);
     switch (out.kind) {
-      case 'ok':
-        await this.settle(ids);
-        this.emitter.emit('delivered', { count: ids.length, duplicates: out.duplicates, messageIds: ids });
-        return true;
-      case 'partial': {
-        await this.settle(ids);
-        const bad = batch.filter((_, i) => out.rejected.has(i));
+      case 'done': {
+        await this.#settle(ids);
+        this.#drop(
+          'rejected',
+          batch.filter((_, i) => out.rejected.has(i)),
+          [...out.rejected.values()].flat(),
+        );
         const good = ids.filter((_, i) => !out.rejected.has(i));
-        this.drop('rejected', bad, [...out.rejected.values()].flat());
         if (good.length > 0)
-          this.emitter.emit('delivered', {
+          this.#emitter.emit('delivered', {
             count: good.length,
             duplicates: out.duplicates,
             messageIds: good,
           });
         return true;
       }
-      case 'bad':
-        await this.settle(ids);
-        this.fail('http', out.message, 400);
-        this.drop('rejected', batch, out.details);
-        return true;
       case 'too_large': {
         if (batch.length === 1) {
-          await this.settle(ids);
-          this.drop('too_large', batch);
+          await this.#settle(ids);
+          this.#drop('too_large', batch);
           return true;
         }
         const half = Math.ceil(batch.length / 2);
         const rest = batch.slice(half);
-        if (await this.deliver(batch.slice(0, half))) return this.deliver(rest);
+        if (await this.#deliver(batch.slice(0, half))) return this.#deliver(rest);
         await s.storage.release(rest.map((e) => ({ ...e, until: 0 })));
         return false;
       }
       case 'stop':
-        this.stopped = true;
+        this.#stopped = true;
         await s.storage.release(batch.map((e) => ({ ...e, until: 0 })));
-        this.fail('unauthorized', out.message, out.status);
+        this.#fail('unauthorized', out.message, out.status);
         return false;
       case 'retry': {
-        this.fail(out.status === undefined ? 'network' : 'http', out.message, out.status);
+        this.#fail(out.status === undefined ? 'network' : 'http', out.message, out.status);
         const now = Date.now();
         const retry: QueueEntry[] = [];
         const exhausted: QueueEntry[] = [];
@@ -262,8 +265,8 @@ export class Core {
         }
         await s.storage.release(retry);
         if (exhausted.length > 0) {
-          await this.settle(exhausted.map((e) => e.id));
-          this.drop('retries_exhausted', exhausted);
+          await this.#settle(exhausted.map((e) => e.id));
+          this.#drop('retries_exhausted', exhausted);
         }
         return false;
       }
@@ -277,45 +280,18 @@ export class Core {
    */
   flushOnUnload(): void {
     const s = this.settings;
-    if (!s.beacon || this.stopped || this.unsent.size === 0) return;
+    if (!s.beacon || this.#stopped || this.#unsent.size === 0) return;
     try {
       const batch: HeedEvent[] = [];
       let bytes = envelopeBytes(s.writeKey);
-      for (const e of this.unsent.values()) {
+      for (const e of this.#unsent.values()) {
         if (bytes + e.bytes + 1 > LIMITS.maxKeepaliveBytes) break;
         bytes += e.bytes + 1;
         batch.push(e.event);
       }
       if (batch.length > 0) s.beacon(`${s.host}/v1/batch`, batchBody(batch, s.writeKey));
     } catch (e) {
-      this.fail('network', e);
+      this.#fail('network', e);
     }
-  }
-
-  /**
-   * Delivers everything queued within `timeoutMs` (honouring retry delays), then stops the timer.
-   * Resolves with what could not be delivered; never rejects.
-   */
-  async shutdown(timeoutMs = 10_000): Promise<ShutdownResult> {
-    const deadline = Date.now() + timeoutMs;
-    let size = 0;
-    try {
-      for (;;) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) break;
-        await Promise.race([this.flush(), sleep(remaining)]);
-        const stats = await this.settings.storage.stats();
-        size = stats.size;
-        if (size === 0 || this.stopped || stats.nextAt === null) break;
-        const wait = stats.nextAt - Date.now();
-        if (stats.nextAt > deadline) break;
-        if (wait > 0) await sleep(wait);
-      }
-    } catch (e) {
-      this.fail('storage', e);
-    }
-    cancel(this.timer);
-    this.timer = undefined;
-    return { undelivered: size };
   }
 }

@@ -5,11 +5,11 @@ import { sleep } from './timers.js';
 
 /** What the SDK does about a response. */
 export type Outcome =
-  | { kind: 'ok'; duplicates: number }
-  /** 400 with per-item details: the collector stored the other items of the batch. */
-  | { kind: 'partial'; rejected: Map<number, FieldError[]>; duplicates: number }
-  /** 400 without per-item details: the whole request is unusable; retrying will not help. */
-  | { kind: 'bad'; details: FieldError[]; message: string }
+  /**
+   * 2xx, or 400: items with per-item details were rejected and the collector stored the others.
+   * A 400 without any per-item detail rejects every item (retrying cannot help).
+   */
+  | { kind: 'done'; rejected: Map<number, FieldError[]>; duplicates: number }
   | { kind: 'too_large' }
   /** 401, 403 or another 4xx that retrying cannot fix. */
   | { kind: 'stop'; status: number; message: string }
@@ -17,20 +17,7 @@ export type Outcome =
 
 /** The request body; `writeKey` goes in it for keepalive sends, which cannot carry headers. */
 export function batchBody(batch: HeedEvent[], writeKey?: string): string {
-  return JSON.stringify(
-    writeKey
-      ? { batch, sentAt: new Date().toISOString(), writeKey }
-      : { batch, sentAt: new Date().toISOString() },
-  );
-}
-
-async function readJson(res: { text(): Promise<string> }): Promise<Partial<BatchResponse>> {
-  try {
-    const v: unknown = JSON.parse(await res.text());
-    return typeof v === 'object' && v !== null ? (v as Partial<BatchResponse>) : {};
-  } catch {
-    return {};
-  }
+  return JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey });
 }
 
 /** Classifies a status and body into the status taxonomy. */
@@ -39,10 +26,6 @@ export async function classify(
   size: number,
 ): Promise<Outcome> {
   const { status } = res;
-  if (status >= 200 && status < 300) {
-    const body = await readJson(res);
-    return { kind: 'ok', duplicates: typeof body.duplicates === 'number' ? body.duplicates : 0 };
-  }
   if (status === 408 || status === 429 || status >= 500)
     return {
       kind: 'retry',
@@ -51,24 +34,25 @@ export async function classify(
       message: `HTTP ${status}`,
     };
   if (status === 413) return { kind: 'too_large' };
-  const body = await readJson(res);
-  const message = typeof body.error === 'string' ? body.error : `HTTP ${status}`;
-  if (status === 400) {
-    const details = Array.isArray(body.details) ? body.details : [];
-    const rejected = new Map<number, FieldError[]>();
-    for (const d of details) {
-      if (typeof d?.index === 'number' && d.index >= 0 && d.index < size)
-        rejected.set(d.index, [...(rejected.get(d.index) ?? []), d]);
-    }
-    if (rejected.size > 0)
-      return {
-        kind: 'partial',
-        rejected,
-        duplicates: typeof body.duplicates === 'number' ? body.duplicates : 0,
-      };
-    return { kind: 'bad', details, message };
+  let body: Partial<BatchResponse> = {};
+  try {
+    body = JSON.parse(await res.text()) ?? {};
+  } catch {
+    // an empty or non-JSON body: the status decides alone
   }
-  return { kind: 'stop', status, message };
+  const duplicates = Number(body.duplicates) || 0;
+  const rejected = new Map<number, FieldError[]>();
+  if (status < 300) return { kind: 'done', rejected, duplicates };
+  const message = String(body.error ?? `HTTP ${status}`);
+  if (status !== 400) return { kind: 'stop', status, message };
+  const details = Array.isArray(body.details) ? body.details : [];
+  for (const d of details) {
+    const i = d?.index;
+    if (typeof i === 'number' && i >= 0 && i < size) rejected.set(i, [...(rejected.get(i) ?? []), d]);
+  }
+  if (rejected.size === 0)
+    for (let i = 0; i < size; i++) rejected.set(i, details.length > 0 ? details : [{ field: '', message }]);
+  return { kind: 'done', rejected, duplicates };
 }
 
 /** POSTs one batch to /v1/batch and classifies the answer; never rejects. */

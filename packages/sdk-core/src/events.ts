@@ -25,32 +25,32 @@ export interface CoreEvents {
   /** Events the collector stored (or had already stored: `duplicates`). */
   delivered: { count: number; duplicates: number; messageIds: string[] };
   /** Events given up on, with the reason. */
-  dropped: { reason: DropReason; count: number; messageIds: string[]; details?: FieldError[] };
+  dropped: { reason: DropReason; count: number; messageIds: string[]; details?: FieldError[] | undefined };
   /**
    * Something went wrong; the SDK keeps going. `unauthorized` (401/403 or another unexpected 4xx)
    * stops sending from this client until it is created again; events stay queued.
    */
-  error: { code: ErrorCode; message: string; status?: number };
+  error: { code: ErrorCode; message: string; status?: number | undefined };
 }
 
 export type Listener<K extends keyof CoreEvents> = (payload: CoreEvents[K]) => void;
 
 /** A tiny typed emitter. A listener that throws does not stop the others or the SDK. */
 export class Emitter {
-  private listeners = new Map<keyof CoreEvents, Set<(payload: never) => void>>();
+  #listeners = new Map<keyof CoreEvents, Set<(payload: never) => void>>();
 
   on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void {
-    let set = this.listeners.get(type);
+    let set = this.#listeners.get(type);
     if (!set) {
       set = new Set();
-      this.listeners.set(type, set);
+      this.#listeners.set(type, set);
     }
     set.add(fn);
     return () => set.delete(fn);
   }
 
   emit<K extends keyof CoreEvents>(type: K, payload: CoreEvents[K]): void {
-    for (const fn of (this.listeners.get(type) ?? []) as Set<Listener<K>>) {
+    for (const fn of (this.#listeners.get(type) ?? []) as Set<Listener<K>>) {
       try {
         fn(payload);
       } catch {

@@ -71,45 +71,44 @@ export type ResolvedSettings = Required<
 > &
   Pick<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>;
 
-function num(s: CoreSettings, field: keyof CoreSettings, def: number, min: number, max: number): number {
-  const v = s[field] ?? def;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
-    throw new ValidationError(field, `must be a number from ${min} to ${max}`);
-  return v;
-}
+/** [default, min, max] of each numeric setting. */
+const NUMBERS = {
+  flushAt: [20, 1, LIMITS.maxBatchEvents],
+  flushInterval: [5_000, 0, 3_600_000],
+  maxBatchSize: [100, 1, LIMITS.maxBatchEvents],
+  maxBatchBytes: [LIMITS.maxBatchBytes, 1024, LIMITS.maxBatchBytes],
+  maxQueueSize: [1_000, 1, 1e7],
+  maxRetries: [10, 0, 1_000],
+  retryBaseMs: [500, 1, 3_600_000],
+  retryCapMs: [30_000, 1, 3_600_000],
+  timeoutMs: [10_000, 1, 600_000],
+  leaseMs: [30_000, 1, 3_600_000],
+  sampleRate: [1, 0, 1],
+} as const;
 
 /** Applies the defaults and checks every value; throws ValidationError on the first wrong one. */
 export function resolveSettings(s: CoreSettings): ResolvedSettings {
-  if (typeof s !== 'object' || s === null) throw new ValidationError('settings', 'must be an object');
-  if (typeof s.writeKey !== 'string' || s.writeKey.trim() === '')
-    throw new ValidationError('writeKey', 'is required');
-  if (typeof s.host !== 'string' || !/^https?:\/\/[^/]/.test(s.host))
-    throw new ValidationError('host', 'must be an http(s) URL');
-  const fetchFn = s.fetch ?? (globalThis as { fetch?: FetchLike }).fetch;
-  if (typeof fetchFn !== 'function') throw new ValidationError('fetch', 'must be a function');
-  const overflow = s.overflow ?? 'drop-oldest';
-  if (overflow !== 'drop-oldest' && overflow !== 'backpressure')
-    throw new ValidationError('overflow', "must be 'drop-oldest' or 'backpressure'");
-  for (const f of ['beforeSend', 'compress', 'beacon', 'context', 'validate'] as const) {
-    if (s[f] !== undefined && typeof s[f] !== 'function') throw new ValidationError(f, 'must be a function');
-  }
-  return {
+  const fail = (field: string, message: string) => {
+    throw new ValidationError(field, message);
+  };
+  if (typeof s?.writeKey !== 'string' || s.writeKey.trim() === '') fail('writeKey', 'is required');
+  if (!/^https?:\/\/[^/]/.test(s.host)) fail('host', 'must be an http(s) URL');
+  const out = {
     ...s,
     host: s.host.replace(/\/+$/, ''),
-    flushAt: num(s, 'flushAt', 20, 1, LIMITS.maxBatchEvents),
-    flushInterval: num(s, 'flushInterval', 5_000, 0, 3_600_000),
-    maxBatchSize: num(s, 'maxBatchSize', 100, 1, LIMITS.maxBatchEvents),
-    maxBatchBytes: num(s, 'maxBatchBytes', LIMITS.maxBatchBytes, 1024, LIMITS.maxBatchBytes),
-    maxQueueSize: num(s, 'maxQueueSize', 1_000, 1, 10_000_000),
-    overflow,
-    maxRetries: num(s, 'maxRetries', 10, 0, 1_000),
-    retryBaseMs: num(s, 'retryBaseMs', 500, 1, 3_600_000),
-    retryCapMs: num(s, 'retryCapMs', 30_000, 1, 3_600_000),
-    timeoutMs: num(s, 'timeoutMs', 10_000, 1, 600_000),
-    leaseMs: num(s, 'leaseMs', 30_000, 1, 3_600_000),
-    sampleRate: num(s, 'sampleRate', 1, 0, 1),
+    overflow: s.overflow ?? 'drop-oldest',
     optedOut: s.optedOut === true,
-    fetch: fetchFn,
+    fetch: s.fetch ?? (globalThis as { fetch?: FetchLike }).fetch,
     storage: s.storage ?? new MemoryStorage(),
-  };
+  } as ResolvedSettings & Record<string, unknown>;
+  for (const [k, [def, min, max]] of Object.entries(NUMBERS)) {
+    const v = s[k as keyof typeof NUMBERS] ?? def;
+    if (typeof v !== 'number' || !(v >= min && v <= max)) fail(k, `must be a number from ${min} to ${max}`);
+    out[k] = v;
+  }
+  if (!/^(drop-oldest|backpressure)$/.test(out.overflow))
+    fail('overflow', "must be 'drop-oldest' or 'backpressure'");
+  for (const f of ['fetch', 'beforeSend', 'compress', 'beacon', 'context', 'validate'] as const)
+    if (out[f] !== undefined && typeof out[f] !== 'function') fail(f, 'must be a function');
+  return out;
 }

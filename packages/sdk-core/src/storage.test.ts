@@ -18,14 +18,21 @@ describe('MemoryStorage', () => {
     expect(first.map((e) => e.id)).toEqual(['a']);
     expect(second.map((e) => e.id)).toEqual(['b']);
     expect(await s.claim({ now: 1499, leaseMs: 500, maxCount: 10, maxBytes: 1000 })).toEqual([]);
-    expect((await s.claim({ now: 1500, leaseMs: 500, maxCount: 10, maxBytes: 1000 })).map((e) => e.id)).toEqual(['a', 'b']);
+    expect(
+      (await s.claim({ now: 1500, leaseMs: 500, maxCount: 10, maxBytes: 1000 })).map((e) => e.id),
+    ).toEqual(['a', 'b']);
   });
 
   it('stays within the byte budget but lets a single oversized entry through alone', async () => {
     const s = new MemoryStorage();
     await s.add([entry('big', 5000), entry('a', 40), entry('b', 40), entry('c', 40)], 10);
-    expect((await s.claim({ now: 0, leaseMs: 9, maxCount: 10, maxBytes: 100 })).map((e) => e.id)).toEqual(['big']);
-    expect((await s.claim({ now: 0, leaseMs: 9, maxCount: 10, maxBytes: 100 })).map((e) => e.id)).toEqual(['a', 'b']);
+    expect((await s.claim({ now: 0, leaseMs: 9, maxCount: 10, maxBytes: 100 })).map((e) => e.id)).toEqual([
+      'big',
+    ]);
+    expect((await s.claim({ now: 0, leaseMs: 9, maxCount: 10, maxBytes: 100 })).map((e) => e.id)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 
   it('drops the oldest beyond the bound and returns them', async () => {

@@ -67,39 +67,63 @@ export function nextFree(entries: readonly QueueEntry[], now: number): number | 
   return next;
 }
 
-/** In-memory storage: the default, and what sdk-node uses. */
-export class MemoryStorage implements QueueStorage {
-  private list: QueueEntry[] = [];
+/**
+ * Runs `fn` on the whole stored list and writes the list back, as one atomic step: that is the
+ * only thing a platform has to supply to store the queue (memory, localStorage, IndexedDB...).
+ * `fn` may change the list in place.
+ */
+export type ListEditor = <T>(fn: (list: QueueEntry[]) => T) => Promise<T>;
 
-  async add(entries: QueueEntry[], maxSize: number): Promise<QueueEntry[]> {
-    this.list.push(...entries.map((e) => ({ ...e })));
-    const over = this.list.length - maxSize;
-    return over > 0 ? this.list.splice(0, over) : [];
+/** A QueueStorage over any ListEditor. */
+export class ListStorage implements QueueStorage {
+  constructor(private readonly edit: ListEditor) {}
+
+  add(entries: QueueEntry[], maxSize: number): Promise<QueueEntry[]> {
+    return this.edit((list) => {
+      list.push(...entries);
+      return list.splice(0, Math.max(0, list.length - maxSize));
+    });
   }
 
-  async claim(opts: ClaimOptions): Promise<QueueEntry[]> {
-    const picked = pickBatch(this.list, opts);
-    for (const e of picked) e.until = opts.now + opts.leaseMs;
-    return picked.map((e) => ({ ...e }));
+  claim(opts: ClaimOptions): Promise<QueueEntry[]> {
+    return this.edit((list) =>
+      pickBatch(list, opts).map((e) => {
+        e.until = opts.now + opts.leaseMs;
+        return { ...e };
+      }),
+    );
   }
 
-  async release(entries: QueueEntry[]): Promise<void> {
+  release(entries: QueueEntry[]): Promise<void> {
     const byId = new Map(entries.map((e) => [e.id, e]));
-    for (const e of this.list) {
-      const r = byId.get(e.id);
-      if (r) {
-        e.attempts = r.attempts;
-        e.until = r.until;
+    return this.edit((list) => {
+      for (const e of list) {
+        const r = byId.get(e.id);
+        if (r) {
+          e.attempts = r.attempts;
+          e.until = r.until;
+        }
       }
-    }
+    });
   }
 
-  async remove(ids: string[]): Promise<void> {
+  remove(ids: string[]): Promise<void> {
     const gone = new Set(ids);
-    this.list = this.list.filter((e) => !gone.has(e.id));
+    return this.edit((list) => {
+      const keep = list.filter((e) => !gone.has(e.id));
+      list.splice(0, list.length, ...keep);
+    });
   }
 
-  async stats(): Promise<{ size: number; nextAt: number | null }> {
-    return { size: this.list.length, nextAt: nextFree(this.list, Date.now()) };
+  stats(): Promise<{ size: number; nextAt: number | null }> {
+    return this.edit((list) => ({ size: list.length, nextAt: nextFree(list, Date.now()) }));
+  }
+}
+
+/** In-memory storage: the default, and what sdk-node uses. */
+export class MemoryStorage extends ListStorage {
+  constructor() {
+    const list: QueueEntry[] = [];
+    super(async (fn) => fn(list));
   }
 }

@@ -6,6 +6,7 @@ import { buildEvent } from './builder.js';
 import { Core } from './core.js';
 import type { CoreEvents } from './events.js';
 import type { CoreSettings } from './settings.js';
+import { shutdown } from './shutdown.js';
 
 export const HOST = 'http://collector.test';
 
@@ -31,7 +32,7 @@ export function fakeCollector() {
   );
   beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
   afterEach(async () => {
-    for (const core of cores.splice(0)) await core.shutdown(0); // stop leftover timers
+    for (const core of cores.splice(0)) await shutdown(core, 0); // stop leftover timers
     state.received.length = 0;
     state.reply = (body) =>
       HttpResponse.json({ success: true, accepted: body.batch.length, duplicates: 0, rejected: 0 });
@@ -58,5 +59,9 @@ export function recordedCore(settings: Partial<CoreSettings> = {}) {
 }
 
 export function track(n: number, props: Record<string, string> = {}): HeedEvent {
-  return buildEvent('track', { userId: `u${n}`, event: `Event ${n}`, properties: props }, { name: 'test', version: '0' });
+  return buildEvent(
+    'track',
+    { userId: `u${n}`, event: `Event ${n}`, properties: props },
+    { name: 'test', version: '0' },
+  );
 }

@@ -1,1 +1,12 @@
-export const SDK_NODE_VERSION = '0.1.0';
+export type { CoreEvents, DropReason, QueueStorage, ShutdownResult } from '@heed/sdk-core';
+export { MemoryStorage, ValidationError } from '@heed/sdk-core';
+export type {
+  Common,
+  HeedNode,
+  Identity,
+  InteractionMessage,
+  NodeSettings,
+  TrackMessage,
+} from './client.js';
+export { createHeed, VERSION } from './client.js';
+export { gzip, undiciTransport } from './transport.js';

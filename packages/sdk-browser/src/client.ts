@@ -1,0 +1,140 @@
+import type { EventContext, EventType, JsonObject } from '@heed/protocol';
+import {
+  buildEvent,
+  Core,
+  type CoreEvents,
+  type CoreSettings,
+  type EventFields,
+  type Listener,
+  type QueueStorage,
+  ValidationError,
+} from '@heed/sdk-core';
+import { pageContext } from './context.js';
+import { kv, loadUser, touchSession, type User } from './identity.js';
+import { browserStorage } from './storage.js';
+import { beacon, gzip } from './transport.js';
+
+export const VERSION = '0.1.0';
+const LIBRARY = { name: '@heed/sdk-browser', version: VERSION };
+
+/** Settings of the browser SDK: the core settings, minus the seams it supplies, plus these. */
+export interface BrowserSettings extends Omit<CoreSettings, 'beacon' | 'context' | 'storage'> {
+  /** Opt out when the browser sends Do-Not-Track or Global Privacy Control. Default false. */
+  respectDoNotTrack?: boolean;
+  /** Keep the queue in IndexedDB (localStorage fallback) so it survives reloads. Default true. */
+  persist?: boolean;
+  /** Gzip request bodies with CompressionStream when available. Default true. */
+  gzip?: boolean;
+  /** A session ends after this long without events, in ms. Default 30 minutes. */
+  sessionTimeoutMs?: number;
+  /** Replace the queue storage (tests, custom stores). Default: IndexedDB per `persist`. */
+  storage?: QueueStorage;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  timestamp?: Date | string;
+  messageId?: string;
+  context?: EventContext;
+}
+
+export interface Heed {
+  /** Records an action: `track('Signed Up', { plan: 'pro' })`. */
+  track(event: string, properties?: JsonObject, options?: CallOptions): Promise<void>;
+  /** Records a page view; name defaults to the document title. */
+  page(name?: string, properties?: JsonObject, options?: CallOptions): Promise<void>;
+  /** Records a screen view (single-page apps with screens). */
+  screen(name: string, properties?: JsonObject, options?: CallOptions): Promise<void>;
+  /** Ties the visitor to your user id and remembers traits; later events carry the userId. */
+  identify(userId?: string, traits?: JsonObject, options?: CallOptions): Promise<void>;
+  /** Associates the user with a company or team. */
+  group(groupId: string, traits?: JsonObject, options?: CallOptions): Promise<void>;
+  /** Merges a previous id (default: the current one) into `userId`. */
+  alias(userId: string, previousId?: string, options?: CallOptions): Promise<void>;
+  /** Forgets the user (log out): new anonymous id and session. */
+  reset(): void;
+  /** Sends everything queued now. */
+  flush(): Promise<void>;
+  /** Stops tracking on this browser (remembered across visits). */
+  optOut(): void;
+  optIn(): void;
+  /** Listens to `delivered`, `dropped` and `error`; returns an unsubscribe function. */
+  on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void;
+  /** The visitor's ids and traits. */
+  user(): Readonly<User>;
+}
+
+/**
+ * Creates the browser client. Throws ValidationError for wrong settings; nothing after that throws.
+ */
+export function createHeed(settings: BrowserSettings): Heed {
+  const {
+    respectDoNotTrack,
+    persist = true,
+    gzip: useGzip = true,
+    sessionTimeoutMs = 18e5,
+    ...rest
+  } = settings;
+  if (!(sessionTimeoutMs > 0)) throw new ValidationError('sessionTimeoutMs', 'must be a positive number');
+  const store = kv(`heed_${String(settings.writeKey).slice(0, 12)}_`);
+  const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
+  const core = new Core({
+    storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
+    compress: useGzip ? gzip : undefined,
+    ...rest,
+    optedOut:
+      rest.optedOut ||
+      (respectDoNotTrack && (nav.doNotTrack === '1' || nav.globalPrivacyControl)) ||
+      store.get('optout') === true,
+    beacon,
+    context: pageContext,
+  } as CoreSettings);
+  let user = loadUser(store);
+  const setOptOut = (out: boolean) => {
+    store.set('optout', out);
+    out ? core.optOut() : core.optIn();
+  };
+
+  const send = (type: EventType, fields: EventFields, o?: CallOptions): Promise<void> =>
+    core.enqueue(
+      buildEvent(
+        type,
+        {
+          userId: user.userId,
+          anonymousId: user.anonymousId,
+          ...fields,
+          ...o,
+          context: { ...o?.context, sessionId: touchSession(store, sessionTimeoutMs), traits: user.traits },
+        },
+        LIBRARY,
+      ),
+    );
+
+  const onHide = () => core.flushOnUnload();
+  addEventListener('pagehide', onHide);
+  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && onHide());
+
+  return {
+    track: (event, properties, o) => send('track', { event, properties }, o),
+    page: (name, properties, o) => send('page', { name: name ?? document.title, properties }, o),
+    screen: (name, properties, o) => send('screen', { name, properties }, o),
+    identify(userId, traits, o) {
+      user = { ...user, userId: userId ?? user.userId, traits: { ...user.traits, ...traits } };
+      store.set('user', user);
+      return send('identify', { traits }, o);
+    },
+    group: (groupId, traits, o) => send('group', { groupId, traits }, o),
+    alias: (userId, previousId, o) =>
+      send('alias', { userId, previousId: previousId ?? user.userId ?? user.anonymousId }, o),
+    reset() {
+      store.set('user', null);
+      store.set('session', null);
+      user = loadUser(store);
+    },
+    flush: () => core.flush(),
+    optOut: () => setOptOut(true),
+    optIn: () => setOptOut(false),
+    on: (type, fn) => core.on(type, fn),
+    user: () => user,
+  };
+}

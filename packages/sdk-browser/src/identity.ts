@@ -1,0 +1,50 @@
+import { type JsonObject, uuidv7 } from '@heed/protocol';
+
+/** Reads and writes small JSON values in localStorage; in memory when it is unavailable. */
+export function kv(prefix: string) {
+  const mem: Record<string, string> = {};
+  return {
+    get<T>(k: string): T | undefined {
+      try {
+        const v = localStorage.getItem(prefix + k) ?? mem[k];
+        return v === undefined || v === null ? undefined : JSON.parse(v);
+      } catch {
+        return undefined;
+      }
+    },
+    set(k: string, v: unknown): void {
+      const s = JSON.stringify(v);
+      mem[k] = s;
+      try {
+        localStorage.setItem(prefix + k, s);
+      } catch {
+        // private mode or quota: the in-memory copy keeps this page working
+      }
+    },
+  };
+}
+
+export type Kv = ReturnType<typeof kv>;
+
+export interface User {
+  anonymousId: string;
+  userId?: string;
+  traits?: JsonObject;
+}
+
+/** The visitor: an anonymous id kept across visits, plus the userId and traits from identify. */
+export function loadUser(store: Kv): User {
+  const u = store.get<User>('user');
+  if (u?.anonymousId) return u;
+  const fresh = { anonymousId: uuidv7() };
+  store.set('user', fresh);
+  return fresh;
+}
+
+/** Session id that changes after `idleMs` without events (30 minutes by default). */
+export function touchSession(store: Kv, idleMs: number, now = Date.now()): string {
+  const s = store.get<{ id: string; at: number }>('session');
+  const id = s && now - s.at < idleMs ? s.id : uuidv7();
+  store.set('session', { id, at: now });
+  return id;
+}

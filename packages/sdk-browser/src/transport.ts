@@ -1,0 +1,27 @@
+import type { Compress, SendBeacon } from '@heed/sdk-core';
+
+/** Gzip with CompressionStream, where the browser has it. */
+export const gzip: Compress = async (body) =>
+  typeof CompressionStream === 'function'
+    ? new Uint8Array(
+        await new Response(
+          new Blob([body]).stream().pipeThrough(new CompressionStream('gzip')),
+        ).arrayBuffer(),
+      )
+    : null;
+
+/**
+ * Sends while the page goes away: sendBeacon, or fetch keepalive when the beacon is refused.
+ * text/plain keeps it a simple CORS request (no preflight); the write key is in the body.
+ */
+export const beacon: SendBeacon = (url, body) => {
+  try {
+    if (navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) return true;
+  } catch {
+    // fall through to fetch
+  }
+  fetch(url, { method: 'POST', body, keepalive: true, headers: { 'content-type': 'text/plain' } }).catch(
+    () => {},
+  );
+  return true;
+};
