@@ -3,7 +3,6 @@ import type { Context } from 'hono';
 import { requestId } from 'hono/request-id';
 import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
-import { createKeyResolver } from './middleware/write-key.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { healthRoutes } from './routes/health/index.js';
 
@@ -39,7 +38,7 @@ export function createApp(deps: AppDeps) {
     );
   });
 
-  const resolveKey = createKeyResolver({ storage });
+  const { resolveKey } = ctx;
   app.route('/', healthRoutes(storage));
   app.route(
     '/',

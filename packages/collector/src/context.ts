@@ -3,6 +3,7 @@ import { secretKey } from './auth/tokens.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { type AuthVariables, requireAuth } from './middleware/auth.js';
+import { createKeyResolver, type WriteKeyResolver } from './middleware/write-key.js';
 import type { Hub } from './realtime/hub.js';
 import type { Role, Storage } from './storage/types.js';
 
@@ -22,6 +23,8 @@ export interface AppContext extends AppDeps {
   jwtKey: Uint8Array;
   /** Access JWT required; only the given roles (default: all). */
   auth(roles?: readonly Role[]): MiddlewareHandler<{ Variables: AuthVariables }>;
+  /** Write/secret key -> its record (cached); throws 401 for unknown or revoked keys. */
+  resolveKey: WriteKeyResolver;
 }
 
 export function createContext(deps: AppDeps): AppContext {
@@ -33,6 +36,7 @@ export function createContext(deps: AppDeps): AppContext {
   return {
     ...deps,
     jwtKey,
+    resolveKey: createKeyResolver({ storage: deps.storage }),
     auth: (roles) => requireAuth({ secret: jwtKey, ...(roles ? { roles } : {}), isValid }),
   };
 }

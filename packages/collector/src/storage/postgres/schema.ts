@@ -75,6 +75,7 @@ export const interactions = pgTable('customer_interactions', {
   eventType: text('event_type').notNull(),
   content: text('content'),
   sentiment: jsonb('sentiment').$type<Record<string, unknown> | null>(),
+  sentimentScore: doublePrecision('sentiment_score'),
   sentimentConfidence: doublePrecision('sentiment_confidence'),
   metadata: jsonb('metadata').$type<Record<string, unknown>>().notNull(),
   processedAt: ts('processed_at'),

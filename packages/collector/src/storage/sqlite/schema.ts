@@ -69,6 +69,7 @@ export const interactions = sqliteTable('customer_interactions', {
   eventType: text('event_type').notNull(),
   content: text('content'),
   sentiment: json<Record<string, unknown> | null>('sentiment'),
+  sentimentScore: real('sentiment_score'),
   sentimentConfidence: real('sentiment_confidence'),
   metadata: json<Record<string, unknown>>('metadata').notNull(),
   processedAt: ts('processed_at'),

@@ -1,4 +1,9 @@
 import type { Migration } from '../../migrations.js';
 import init from './0001_init.js';
+import sentimentScore from './0002_sentiment_score.js';
 
-export const migrations: Migration[] = [{ version: '0001_init', sql: init }];
+/** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
+export const migrations: Migration[] = [
+  { version: '0001_init', sql: init },
+  { version: '0002_sentiment_score', sql: sentimentScore },
+];
