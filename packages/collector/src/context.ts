@@ -31,7 +31,7 @@ export function createContext(deps: AppDeps): AppContext {
   const jwtKey = secretKey(deps.config.jwtSecret);
   const isValid = async (claims: { organizationId: string; userId: string }) => {
     const user = await deps.storage.users.findById(claims.organizationId, claims.userId);
-    return user?.isActive;
+    return user?.isActive === true;
   };
   return {
     ...deps,
