@@ -117,7 +117,9 @@ export class Core {
         this.#unsent.set(entry.id, entry);
         return s.storage.add([entry], s.maxQueueSize);
       };
-      const evicted = await (this.#gate = this.#gate.then(store, store));
+      const stored = this.#gate.then(store, store);
+      this.#gate = stored;
+      const evicted = await stored;
       this.#drop('queue_full', evicted);
       this.#dirty = true;
       if (++this.#queued >= s.flushAt) void this.#kick();
