@@ -71,14 +71,12 @@ export async function postBatch(s: ResolvedSettings, batch: HeedEvent[]): Promis
         headers['content-encoding'] = 'gzip';
       }
     }
+    const send = s.fetch; // called detached: a browser's fetch refuses any other \`this\` than the window
     const timeout = sleep(s.timeoutMs).then(() => {
       throw new Error(`no answer within ${s.timeoutMs} ms`);
     });
     timeout.catch(() => undefined);
-    const res = await Promise.race([
-      s.fetch(`${s.host}/v1/batch`, { method: 'POST', headers, body }),
-      timeout,
-    ]);
+    const res = await Promise.race([send(`${s.host}/v1/batch`, { method: 'POST', headers, body }), timeout]);
     return await classify(res, batch.length);
   } catch (e) {
     return { kind: 'retry', retryAfterMs: null, message: e instanceof Error ? e.message : String(e) };

@@ -1,0 +1,159 @@
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loaderSnippet } from '../src/loader.js';
+import { buildSnippet, testServer } from './server.js';
+
+const FAST = { flushInterval: 100, retryBaseMs: 100, retryCapMs: 300, leaseMs: 2_000 };
+
+let browser: Browser;
+let server: Awaited<ReturnType<typeof testServer>>;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  server = await testServer(await buildSnippet());
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless=new',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+beforeEach(async () => {
+  context = await browser.newContext();
+  server.received.length = 0;
+  server.stored.clear();
+  Object.assign(server.state, { mode: 'up', delayMs: 0, proxyTo: '' });
+});
+afterEach(() => context.close());
+
+/** Registers an HTML page that loads the SDK with the one-line snippet. */
+function page(path: string, settings: object, body = ''): string {
+  const snippet = loaderSnippet({ src: '/heed.js', writeKey: 'wk_browser', host: server.url, settings });
+  server.pages.set(
+    path,
+    `<!doctype html><html><head><title>Page ${path}</title>${snippet}</head><body>${body}</body></html>`,
+  );
+  return server.url + path;
+}
+
+const loaded = (p: Page) =>
+  p.waitForFunction(
+    () => typeof (window as unknown as { heed: { user?: unknown } }).heed.user === 'function',
+  );
+const track = (p: Page, names: string[]) =>
+  p.evaluate((n) => {
+    for (const name of n) (window as unknown as { heed: { track(e: string): void } }).heed.track(name);
+  }, names);
+const storedNames = () => [...server.stored.values()].map((e) => e.event ?? e.type);
+
+async function until(check: () => boolean, ms = 5_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out; stored: ${storedNames().join(', ')}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('the <script> snippet on a plain HTML page', () => {
+  it('replays calls made before it loaded and sends automatic context', async () => {
+    const url = page('/plain', FAST, `<script>heed.track('Clicked Buy', { plan: 'pro' })</script>`);
+    const tab = await context.newPage();
+    await tab.goto(`${url}?utm_source=newsletter&utm_campaign=fall`);
+    await until(() => server.stored.size === 2);
+    const [pageView, click] = [...server.stored.values()];
+    expect(pageView).toMatchObject({ type: 'page', name: 'Page /plain' });
+    expect(click).toMatchObject({ type: 'track', event: 'Clicked Buy', properties: { plan: 'pro' } });
+    expect(click!.anonymousId).toBe(pageView!.anonymousId);
+    expect(click!.context).toMatchObject({
+      channel: 'web',
+      library: { name: '@heed/sdk-browser' },
+      page: { path: '/plain', title: 'Page /plain', search: '?utm_source=newsletter&utm_campaign=fall' },
+      campaign: { source: 'newsletter', name: 'fall' },
+      sessionId: pageView!.context!.sessionId,
+      userAgent: expect.stringContaining('Chrome'),
+      locale: expect.any(String),
+      timezone: expect.any(String),
+      screen: { width: expect.any(Number), height: expect.any(Number) },
+    });
+  });
+});
+
+describe('delivery from a real browser', () => {
+  it('events queued while the collector is down arrive once it is back, once each', async () => {
+    server.state.mode = 'down';
+    const tab = await context.newPage();
+    await tab.goto(page('/app', FAST));
+    await loaded(tab);
+    await track(tab, ['A', 'B', 'C']);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(server.stored.size).toBe(0);
+    server.state.mode = 'up';
+    await until(() => server.stored.size === 4);
+    expect(storedNames().sort()).toEqual(['A', 'B', 'C', 'page']);
+  });
+
+  it('an event tracked right before navigating away arrives', async () => {
+    const tab = await context.newPage();
+    await tab.goto(page('/leave', { flushInterval: 60_000 }));
+    page('/next', { flushInterval: 60_000 });
+    await loaded(tab);
+    await tab.evaluate(() => {
+      (window as unknown as { heed: { track(e: string): void } }).heed.track('Leaving');
+      location.href = '/next';
+    });
+    await until(() => storedNames().includes('Leaving'));
+    expect(server.received.some((r) => r.contentType?.startsWith('text/plain'))).toBe(true); // the beacon
+  });
+
+  it('an event tracked right before closing the tab arrives', async () => {
+    const tab = await context.newPage();
+    await tab.goto(page('/close', { flushInterval: 60_000 }));
+    await loaded(tab);
+    await track(tab, ['Closing']);
+    await tab.close({ runBeforeUnload: true });
+    await until(() => storedNames().includes('Closing'));
+  });
+
+  it('a reload with a queued batch delivers it exactly once', async () => {
+    server.state.mode = 'down';
+    const tab = await context.newPage();
+    await tab.goto(page('/reload', FAST));
+    await loaded(tab);
+    await track(tab, ['R1', 'R2', 'R3', 'R4', 'R5']);
+    await new Promise((r) => setTimeout(r, 400)); // at least one failed attempt
+    await tab.reload();
+    await loaded(tab);
+    server.state.mode = 'up';
+    await until(() => ['R1', 'R2', 'R3', 'R4', 'R5'].every((n) => storedNames().includes(n)));
+    await new Promise((r) => setTimeout(r, 500)); // would a second copy follow?
+    const names = storedNames().filter((n) => n.startsWith('R'));
+    expect(names.sort()).toEqual(['R1', 'R2', 'R3', 'R4', 'R5']);
+    const sentAfterOutage = server.receivedIds();
+    expect(new Set(sentAfterOutage).size).toBe(sentAfterOutage.length); // none sent twice either
+  });
+
+  it('two tabs of the same site never send the same event twice', async () => {
+    server.state.delayMs = 150; // slow answers: the tabs' claims overlap
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    const url = page('/tabs', { ...FAST, flushAt: 5 });
+    await Promise.all([a.goto(url), b.goto(url)]);
+    await Promise.all([loaded(a), loaded(b)]);
+    const names = (tab: string) => Array.from({ length: 25 }, (_, i) => `${tab}${i}`);
+    await Promise.all([track(a, names('a')), track(b, names('b'))]);
+    await until(() => server.stored.size === 52, 10_000);
+    const ids = server.receivedIds();
+    expect(ids.length).toBe(52);
+    expect(new Set(ids).size).toBe(52);
+  });
+});
