@@ -1,4 +1,14 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+/** The <script> snippet build: one self-contained, minified IIFE (dist/heed.global.js). */
+export const snippetBuild: Options = {
+  entry: { heed: 'src/snippet.ts' },
+  format: ['iife'],
+  minify: true,
+  noExternal: [/.*/],
+  target: 'es2022',
+  platform: 'browser',
+};
 
 export default defineConfig([
   {
@@ -9,13 +19,5 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
   },
-  {
-    // The <script> snippet build: one self-contained, minified IIFE (dist/heed.global.js).
-    entry: { heed: 'src/snippet.ts' },
-    format: ['iife'],
-    minify: true,
-    noExternal: [/.*/],
-    target: 'es2022',
-    platform: 'browser',
-  },
+  snippetBuild,
 ]);

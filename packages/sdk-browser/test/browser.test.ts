@@ -1,3 +1,4 @@
+import { startCollector } from '@heed/collector';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loaderSnippet } from '../src/loader.js';
@@ -38,8 +39,8 @@ beforeEach(async () => {
 afterEach(() => context.close());
 
 /** Registers an HTML page that loads the SDK with the one-line snippet. */
-function page(path: string, settings: object, body = ''): string {
-  const snippet = loaderSnippet({ src: '/heed.js', writeKey: 'wk_browser', host: server.url, settings });
+function page(path: string, settings: object, body = '', writeKey = 'wk_browser'): string {
+  const snippet = loaderSnippet({ src: '/heed.js', writeKey, host: server.url, settings });
   server.pages.set(
     path,
     `<!doctype html><html><head><title>Page ${path}</title>${snippet}</head><body>${body}</body></html>`,
@@ -155,5 +156,49 @@ describe('delivery from a real browser', () => {
     const ids = server.receivedIds();
     expect(ids.length).toBe(52);
     expect(new Set(ids).size).toBe(52);
+  });
+});
+
+describe('against the real collector', () => {
+  it('stores what a page tracked, across a navigation, exactly once', async () => {
+    const collector = await startCollector();
+    try {
+      server.state.proxyTo = collector.url; // same origin for the page; the batches go to the real collector
+      const settings = { flushInterval: 60_000 };
+      const first = page('/real', settings, '', collector.writeKey);
+      page(
+        '/real-next',
+        { flushInterval: 100 },
+        `<script>heed.track('Checkout Viewed', { big: '${'x'.repeat(2000)}' })</script>`,
+        collector.writeKey,
+      );
+      const tab = await context.newPage();
+      await tab.goto(first);
+      await loaded(tab);
+      await tab.evaluate(() => {
+        const heed = (window as unknown as { heed: { track(e: string): void } }).heed;
+        heed.track('Added To Cart');
+        heed.track('Started Checkout');
+        location.href = '/real-next';
+      });
+      const count = () => collector.storage.countInteractions(collector.organizationId);
+      const end = Date.now() + 8_000;
+      while ((await count()) < 5 && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 500)); // the second page re-sends the beaconed events: no copies
+      const rows = await collector.storage.listInteractions({
+        organizationId: collector.organizationId,
+        limit: 50,
+      });
+      expect(rows.map((r) => r.eventType).sort()).toEqual([
+        'Added To Cart',
+        'Checkout Viewed',
+        'Started Checkout',
+        'page',
+        'page',
+      ]);
+      expect(rows.every((r) => r.channel === 'web')).toBe(true);
+    } finally {
+      await collector.close();
+    }
   });
 });

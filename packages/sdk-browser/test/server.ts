@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { HeedEvent } from '@heed/protocol';
 import { build } from 'tsup';
-import configs from '../tsup.config.js';
+import { snippetBuild } from '../tsup.config.js';
 
 const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -14,9 +14,13 @@ const pkg = join(dirname(fileURLToPath(import.meta.url)), '..');
 export async function buildSnippet(): Promise<string> {
   const outDir = join(pkg, 'node_modules', '.heed-test');
   mkdirSync(outDir, { recursive: true });
-  const iife = (Array.isArray(configs) ? configs : [configs]).find((c) => c.format?.includes('iife'));
-  if (!iife) throw new Error('tsup.config.ts has no IIFE build');
-  await build({ ...iife, entry: { heed: join(pkg, 'src/snippet.ts') }, outDir, silent: true, config: false });
+  await build({
+    ...snippetBuild,
+    entry: { heed: join(pkg, 'src/snippet.ts') },
+    outDir,
+    silent: true,
+    config: false,
+  });
   return readFileSync(join(outDir, 'heed.global.js'), 'utf8');
 }
 
