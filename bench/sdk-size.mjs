@@ -103,7 +103,6 @@ async function sdkRun(gzip) {
 }
 const sdkRate = await sdkRun(true);
 const sdkPlainRate = await sdkRun(false);
-let t;
 
 // Baseline: the same events, pre-built, posted by hand in batches of 100, one request in flight.
 const rawCollector = await startCollector();
@@ -121,7 +120,7 @@ for (let i = 0; i < N; i += 100) {
     }),
   );
 }
-t = performance.now();
+const t = performance.now();
 for (const batch of batches) {
   const res = await fetch(`${rawCollector.url}/v1/batch`, {
     method: 'POST',

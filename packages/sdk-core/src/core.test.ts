@@ -56,6 +56,28 @@ describe('status taxonomy', () => {
     expect(collector.received).toHaveLength(1); // nothing resent
   });
 
+  it('400 without per-item details rejects the whole batch once, without retrying', async () => {
+    collector.reply = () =>
+      HttpResponse.json(
+        { error: 'The batch is malformed', details: [{ field: 'batch', message: 'must be an array' }] },
+        { status: 400 },
+      );
+    const { core, log } = recordedCore();
+    await core.enqueue(track(1));
+    await core.enqueue(track(2));
+    await core.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(collector.received).toHaveLength(1);
+    expect(log.dropped).toEqual([
+      expect.objectContaining({
+        reason: 'rejected',
+        count: 2,
+        details: [{ field: 'batch', message: 'must be an array' }],
+      }),
+    ]);
+    expect(log.delivered).toEqual([]);
+  });
+
   it('413 splits the batch until the pieces fit, and drops a single event that never fits', async () => {
     collector.reply = (body) =>
       body.batch.length > 2 || body.batch.some((e) => e.event === 'Event 5')
@@ -304,11 +326,12 @@ describe('shutdown', () => {
 describe('settings', () => {
   it('are validated once, naming the field', () => {
     expect(() => recordedCore({ writeKey: '' })).toThrow(ValidationError);
+    expect(() => recordedCore({ overflow: 'block' as 'backpressure' })).toThrow(/overflow/);
     try {
       recordedCore({ flushAt: 0 });
     } catch (e) {
       expect(e).toMatchObject({ field: 'flushAt' });
     }
-    expect.assertions(2);
+    expect.assertions(3);
   });
 });

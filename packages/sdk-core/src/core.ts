@@ -224,7 +224,7 @@ export class Core {
         this.#drop(
           'rejected',
           batch.filter((_, i) => out.rejected.has(i)),
-          [...out.rejected.values()].flat(),
+          [...new Set([...out.rejected.values()].flat())],
         );
         const good = ids.filter((_, i) => !out.rejected.has(i));
         if (good.length > 0)

@@ -108,7 +108,8 @@ export function resolveSettings(s: CoreSettings): ResolvedSettings {
   }
   if (!/^(drop-oldest|backpressure)$/.test(out.overflow))
     fail('overflow', "must be 'drop-oldest' or 'backpressure'");
-  for (const f of ['fetch', 'beforeSend', 'compress', 'beacon', 'context', 'validate'] as const)
+  if (typeof out.fetch !== 'function') fail('fetch', 'is required where globalThis.fetch is missing');
+  for (const f of ['beforeSend', 'compress', 'beacon', 'context', 'validate'] as const)
     if (out[f] !== undefined && typeof out[f] !== 'function') fail(f, 'must be a function');
   return out;
 }
