@@ -6,6 +6,8 @@
 export interface Example {
   indices: Int32Array;
   label: number;
+  /** Loss weight of this example (e.g. by source). Default 1. */
+  weight?: number;
 }
 
 export interface TrainOptions {
@@ -90,7 +92,7 @@ export function createTrainer(examples: Example[], opts: TrainOptions) {
         const ex = examples[k]!;
         logits(model, ex.indices, classes, p);
         softmaxInPlace(p);
-        const w = opts.classWeights ? opts.classWeights[ex.label]! : 1;
+        const w = (opts.classWeights ? opts.classWeights[ex.label]! : 1) * (ex.weight ?? 1);
         const v = ex.indices.length === 0 ? 0 : 1 / Math.sqrt(ex.indices.length);
         for (let c = 0; c < classes; c++) {
           const g = w * (p[c]! - (c === ex.label ? 1 : 0));

@@ -3,17 +3,18 @@
  *
  *   pnpm --filter @heed/ml-core train [-- --data <dir>]
  *
- * Data: <dir>/train.jsonl (fitting) and <dir>/dev.jsonl (model selection and temperature
- * calibration only). Default <dir>: $HEED_SENTIMENT_DATA or ../shared/data/sentiment next to the repo.
+ * Data: <dir>/train.jsonl (fitting) and <dir>/dev.jsonl (model selection and calibration only). Default <dir>: $HEED_SENTIMENT_DATA or ../shared/data/sentiment next to the repo.
  * Deterministic: a fixed seed, a fixed hyper-parameter grid, no wall-clock dependence.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { featurize, type HashedNgramConfig } from '../src/features.js';
+import { featurize, type HashedNgramConfig, type Lexicon } from '../src/features.js';
 import { LABELS, type ModelManifest } from '../src/manifest.js';
 import { classificationReport } from '../src/metrics.js';
 import { buildHashedLinearModel } from '../src/onnx/hashed-linear.js';
+import { type Calibration, fitCalibration, meanNll } from './calibrate.js';
 import { createTrainer, type Example, type LinearModel, logits, softmaxInPlace } from './linear.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -27,17 +28,28 @@ const dataDir = resolve(
 );
 const outDir = join(packageDir, 'model');
 const SEED = 20_261_122;
-const MAX_EPOCHS = 8;
+const MAX_EPOCHS = 10;
 
 interface Row {
   text: string;
   label: string;
+  source?: string;
 }
 const read = (file: string): Row[] =>
   readFileSync(join(dataDir, file), 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Row);
+
+// The VADER lexicon (MIT; shipped by the Apache-2.0 vader-sentiment package, a devDependency) feeds
+// optional polarity features; it is copied next to the model as lexicon.json when selected.
+const vaderPath = createRequire(import.meta.url).resolve('vader-sentiment/vader_lexicon.txt');
+const lexiconEntries: Array<[string, number]> = readFileSync(vaderPath, 'utf8')
+  .split('\n')
+  .map((line) => line.split('\t'))
+  .filter((cols) => cols.length >= 2 && cols[0] !== '' && Number.isFinite(Number(cols[1])))
+  .map((cols) => [cols[0]!.toLowerCase(), Number(cols[1])]);
+const lexicon: Lexicon = new Map(lexiconEntries);
 
 const train = read('train.jsonl');
 const dev = read('dev.jsonl');
@@ -53,39 +65,48 @@ interface Candidate {
   learningRate: number;
   balanced: boolean;
   averaged: boolean;
+  /** Loss weight of kaggle_tse rows (semeval rows weigh 1): dev is SemEval/TweetEval data. */
+  tseWeight: number;
 }
 const base = { type: 'hashed-ngrams', maxFeatures: 1024, seed: 7, negation: true } as const;
 const grid: Candidate[] = [];
 // Explored while developing (dev macro-F1): word trigrams, no char n-grams, [3,5] char n-grams,
-// 2^20 buckets and unbalanced class weights all scored lower than this neighbourhood.
-for (const buckets of [2 ** 18])
+// 2^20 buckets, learning rate 0.1 and unbalanced class weights all scored lower than this grid.
+for (const withLexicon of [false, true])
   for (const charNgrams of [
     [2, 4],
     [2, 5],
   ] as const)
-    for (const learningRate of [0.1, 0.2])
-      for (const averaged of [false, true])
+    for (const learningRate of [0.2])
+      for (const tseWeight of [1, 0.5])
         grid.push({
-          featurizer: { ...base, buckets, wordNgrams: 2, charNgrams: [...charNgrams] },
+          featurizer: {
+            ...base,
+            buckets: 2 ** 18,
+            wordNgrams: 2,
+            charNgrams: [...charNgrams],
+            ...(withLexicon ? { lexicon: 'lexicon.json' } : {}),
+          },
           learningRate,
           balanced: true,
-          averaged,
+          averaged: true,
+          tseWeight,
         });
 const only = process.env.HEED_TRAIN_GRID; // e.g. "0,3": run a subset while experimenting
 const candidates = only ? only.split(',').map((i) => grid[Number(i)]!) : grid;
 
-function examplesOf(rows: Row[], cfg: HashedNgramConfig): Example[] {
+function examplesOf(rows: Row[], cfg: HashedNgramConfig, tseWeight = 1): Example[] {
   return rows.map((r) => {
-    const f = featurize(r.text, cfg);
-    return { indices: f.indices.slice(0, f.count), label: labelIndex(r.label) };
+    const f = featurize(r.text, cfg, undefined, cfg.lexicon ? lexicon : undefined);
+    const weight = r.source === 'kaggle_tse' ? tseWeight : 1;
+    return { indices: f.indices.slice(0, f.count), label: labelIndex(r.label), weight };
   });
 }
 
-function probabilities(model: LinearModel, examples: Example[], temperature = 1): Float64Array[] {
+function probabilities(model: LinearModel, examples: Example[]): Float64Array[] {
   return examples.map((ex) => {
     const p = new Float64Array(LABELS.length);
     logits(model, ex.indices, LABELS.length, p);
-    for (let c = 0; c < p.length; c++) p[c] = p[c]! / temperature;
     softmaxInPlace(p);
     return p;
   });
@@ -99,17 +120,11 @@ function evaluate(model: LinearModel, examples: Example[]) {
     LABELS,
   );
 }
-function nll(model: LinearModel, examples: Example[], t: number): number {
-  const probs = probabilities(model, examples, t);
-  let s = 0;
-  for (let i = 0; i < examples.length; i++) s -= Math.log(Math.max(probs[i]![examples[i]!.label]!, 1e-12));
-  return s / examples.length;
-}
 
 let best: { cand: Candidate; epochs: number; macroF1: number; model: LinearModel } | null = null;
 const started = Date.now();
 for (const cand of candidates) {
-  const trainEx = examplesOf(train, cand.featurizer);
+  const trainEx = examplesOf(train, cand.featurizer, cand.tseWeight);
   const devEx = examplesOf(dev, cand.featurizer);
   const counts = LABELS.map((_, c) => trainEx.filter((e) => e.label === c).length);
   const classWeights = cand.balanced ? counts.map((n) => trainEx.length / (LABELS.length * n)) : null;
@@ -134,30 +149,77 @@ for (const cand of candidates) {
     }
     if (epoch === MAX_EPOCHS || epoch % 2 === 0)
       console.log(
-        `${JSON.stringify({ ...cand.featurizer, type: undefined, seed: undefined, maxFeatures: undefined })} lr=${cand.learningRate} avg=${cand.averaged} epoch ${epoch}: dev macroF1 ${r.macroF1.toFixed(4)} acc ${r.accuracy.toFixed(4)}`,
+        `${JSON.stringify({ ...cand.featurizer, type: undefined, seed: undefined, maxFeatures: undefined })} lr=${cand.learningRate} tse=${cand.tseWeight} epoch ${epoch}: dev macroF1 ${r.macroF1.toFixed(4)} acc ${r.accuracy.toFixed(4)}`,
       );
   }
 }
 if (!best) throw new Error('no candidate trained');
 
-// Temperature scaling on dev: minimise negative log-likelihood over T (golden-section search).
+// Calibration on dev (NLL only): temperature scaling, or temperature + per-class offsets. The
+// variant is chosen by 2-fold cross-fitting on dev (fit on one half, score the other), which is also
+// reported as the estimate of dev macro-F1 that is not fitted on the examples it scores.
 const devEx = examplesOf(dev, best.cand.featurizer);
-let lo = 0.05;
-let hi = 10;
-for (let i = 0; i < 60; i++) {
-  const a = hi - (hi - lo) / 1.618;
-  const b = lo + (hi - lo) / 1.618;
-  if (nll(best.model, devEx, a) < nll(best.model, devEx, b)) hi = b;
-  else lo = a;
+const devLabels = devEx.map((e) => e.label);
+const devLogits = devEx.map((ex) => {
+  const z = new Float64Array(LABELS.length);
+  logits(best!.model, ex.indices, LABELS.length, z);
+  return z;
+});
+const predictWith = (c: Calibration, rows: number[]) =>
+  rows.map((i) => {
+    const z = devLogits[i]!;
+    let k = 0;
+    for (let j = 1; j < LABELS.length; j++)
+      if (c.scale * z[j]! + c.offsets[j]! > c.scale * z[k]! + c.offsets[k]!) k = j;
+    return LABELS[k]!;
+  });
+const halves = [
+  devEx.map((_, i) => i).filter((i) => i % 2 === 0),
+  devEx.map((_, i) => i).filter((i) => i % 2 === 1),
+];
+function crossFitted(withOffsets: boolean) {
+  const predicted: string[] = new Array(devEx.length);
+  for (const [fitOn, scoreOn] of [
+    [halves[0]!, halves[1]!],
+    [halves[1]!, halves[0]!],
+  ] as const) {
+    const c = fitCalibration(
+      fitOn.map((i) => devLogits[i]!),
+      fitOn.map((i) => devLabels[i]!),
+      LABELS.length,
+      withOffsets,
+    );
+    predictWith(c, [...scoreOn]).forEach((l, j) => {
+      predicted[scoreOn[j]!] = l;
+    });
+  }
+  return classificationReport(
+    devLabels.map((l) => LABELS[l]!),
+    predicted,
+    LABELS,
+  );
 }
-const temperature = (lo + hi) / 2;
+const cvTemperature = crossFitted(false);
+const cvOffsets = crossFitted(true);
+const withOffsets = cvOffsets.macroF1 > cvTemperature.macroF1;
+const cv = withOffsets ? cvOffsets : cvTemperature;
+const calibration = fitCalibration(devLogits, devLabels, LABELS.length, withOffsets);
 const calibrated: LinearModel = {
-  weights: best.model.weights.map((w) => w / temperature),
-  bias: best.model.bias.map((b) => b / temperature),
+  weights: best.model.weights.map((w) => w * calibration.scale),
+  bias: best.model.bias.map((b, k) => b * calibration.scale + calibration.offsets[k]!),
 };
 const report = evaluate(calibrated, devEx);
-console.log(`selected ${JSON.stringify(best.cand)} epochs=${best.epochs} T=${temperature.toFixed(3)}`);
-console.log(`dev NLL ${nll(best.model, devEx, 1).toFixed(4)} -> ${nll(calibrated, devEx, 1).toFixed(4)}`);
+const identity: Calibration = { scale: 1, offsets: LABELS.map(() => 0) };
+console.log(`selected ${JSON.stringify(best.cand)} epochs=${best.epochs}`);
+console.log(
+  `calibration ${withOffsets ? 'temperature+offsets' : 'temperature'}: ${JSON.stringify(calibration)}`,
+);
+console.log(
+  `2-fold cross-fitted dev macroF1: temperature ${cvTemperature.macroF1.toFixed(4)}, +offsets ${cvOffsets.macroF1.toFixed(4)}`,
+);
+console.log(
+  `dev NLL ${meanNll(devLogits, devLabels, identity).toFixed(4)} -> ${meanNll(devLogits, devLabels, calibration).toFixed(4)}`,
+);
 console.log(`dev macroF1 ${report.macroF1.toFixed(4)} accuracy ${report.accuracy.toFixed(4)}`);
 
 const onnx = buildHashedLinearModel({
@@ -179,19 +241,31 @@ const manifest: ModelManifest = {
     epochs: best.epochs,
     learningRate: best.cand.learningRate,
     classWeights: best.cand.balanced ? 'balanced' : 'none',
-    temperature: Number(temperature.toFixed(4)),
+    kaggleTseWeight: best.cand.tseWeight,
+    averaged: best.cand.averaged,
+    calibration: {
+      method: withOffsets ? 'temperature + per-class offsets (NLL on dev)' : 'temperature (NLL on dev)',
+      temperature: Number((1 / calibration.scale).toFixed(4)),
+      offsets: calibration.offsets.map((o) => Number(o.toFixed(4))),
+    },
     trainRows: train.length,
     dev: {
       rows: dev.length,
       macroF1: Number(report.macroF1.toFixed(4)),
       accuracy: Number(report.accuracy.toFixed(4)),
       perClassF1: Object.fromEntries(LABELS.map((l) => [l, Number(report.perClass[l]!.f1.toFixed(4))])),
+      crossFittedMacroF1: Number(cv.macroF1.toFixed(4)),
+      crossFittedAccuracy: Number(cv.accuracy.toFixed(4)),
     },
   },
 };
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'model.onnx'), onnx);
 writeFileSync(join(outDir, 'model.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+if (best.cand.featurizer.lexicon) {
+  const sorted = Object.fromEntries([...lexicon.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+  writeFileSync(join(outDir, best.cand.featurizer.lexicon), `${JSON.stringify(sorted)}\n`);
+}
 console.log(
   `wrote ${join(outDir, 'model.onnx')} (${(onnx.length / 1e6).toFixed(1)} MB) in ${((Date.now() - started) / 1000).toFixed(0)} s`,
 );

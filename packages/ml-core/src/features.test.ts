@@ -39,6 +39,22 @@ describe('featurize', () => {
     expect(featurize('lorem ipsum '.repeat(500), config).count).toBe(config.maxFeatures);
   });
 
+  it('adds lexicon polarity features, flipped under negation', () => {
+    const lexicon = new Map([
+      ['good', 1.9],
+      ['bad', -1.9],
+    ]);
+    const lexiconOnly = (text: string) => {
+      const plain = new Set(set(text));
+      const f = featurize(text, config, undefined, lexicon);
+      return Array.from(f.indices.subarray(0, f.count)).filter((i) => !plain.has(i));
+    };
+    expect(lexiconOnly('not good')).toHaveLength(2); // polarity/strength + summed valence
+    expect(lexiconOnly('not good')).toEqual(lexiconOnly('bad'));
+    expect(lexiconOnly('good')).not.toEqual(lexiconOnly('bad'));
+    expect(lexiconOnly('neutral words only')).toEqual([]);
+  });
+
   it('applies preprocessing (case and numbers do not matter)', () => {
     expect(set('Refund 42 NOW')).toEqual(set('refund 7 now'));
   });

@@ -18,6 +18,8 @@ export interface HashedNgramConfig {
   maxFeatures: number;
   /** Hash seed. */
   seed: number;
+  /** Optional lexicon file (JSON object word -> valence) in the model directory, e.g. `lexicon.json`. */
+  lexicon?: string;
 }
 
 /** Indices of hashed features of one text; each feature's value is 1/sqrt(count). */
@@ -62,17 +64,30 @@ const NEGATION_SCOPE = 3;
 /** Splits a preprocessed text into normalised tokens (mentions -> @user, hashtags -> word, elongations shortened). */
 export function tokenize(normalised: string): string[] {
   const tokens: string[] = [];
-  for (const m of normalised.matchAll(TOKEN_RE)) {
+  TOKEN_RE.lastIndex = 0;
+  for (let m = TOKEN_RE.exec(normalised); m !== null; m = TOKEN_RE.exec(normalised)) {
     let t = m[0];
     const c = t.charCodeAt(0);
     if (c === 64 /* @ */) t = '@user';
     else if (c === 33 || c === 63 /* ! ? */)
       t = t.length > 1 ? (t.includes('?') && t.includes('!') ? '?!' : t.slice(0, 2)) : t;
     else if (PUNCT_RUN_RE.test(t)) t = t[0] === '.' && t.length > 1 ? '...' : t.slice(0, 1);
-    else if (t.length > 2) t = t.replace(/’/g, "'").replace(/(.)\1{2,}/g, '$1$1');
+    else if (t.length > 2) t = normaliseWord(t);
     tokens.push(t);
   }
   return tokens;
+}
+
+/** Curly apostrophes -> straight; runs of 3+ identical characters -> 2 ("soooo" -> "soo"). */
+function normaliseWord(t: string): string {
+  let w = t.includes('’') ? t.replace(/’/g, "'") : t;
+  for (let i = 2; i < w.length; i++) {
+    if (w.charCodeAt(i) === w.charCodeAt(i - 1) && w.charCodeAt(i) === w.charCodeAt(i - 2)) {
+      w = w.replace(/(.)\1{2,}/g, '$1$1');
+      break;
+    }
+  }
+  return w;
 }
 
 function isWord(token: string): boolean {
@@ -100,13 +115,22 @@ function mix(a: number, b: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-const SALT = { word: 0x1f, negated: 0x2e, char: 0x3d } as const;
+const SALT = { word: 0x1f, negated: 0x2e, char: 0x3d, lexicon: 0x4c00 } as const;
+
+/** Word -> valence (about -4..+4), e.g. the VADER lexicon. */
+export type Lexicon = ReadonlyMap<string, number>;
 
 /**
  * Extracts hashed features of a raw text: {@link preprocess}, {@link tokenize}, then word n-grams
- * (negated unigrams get their own namespace) and character n-grams of each word.
+ * (negated unigrams get their own namespace), character n-grams of each word and, with a lexicon,
+ * polarity-strength features of the lexicon words (flipped under negation) and of their summed valence.
  */
-export function featurize(text: string, config: HashedNgramConfig, out?: Int32Array): SparseFeatures {
+export function featurize(
+  text: string,
+  config: HashedNgramConfig,
+  out?: Int32Array,
+  lexicon?: Lexicon,
+): SparseFeatures {
   const tokens = tokenize(preprocess(text));
   const indices = out ?? new Int32Array(config.maxFeatures);
   const limit = Math.min(indices.length, config.maxFeatures);
@@ -115,21 +139,32 @@ export function featurize(text: string, config: HashedNgramConfig, out?: Int32Ar
   let n = 0;
   const hashes: number[] = new Array(tokens.length);
   let negatedLeft = 0;
+  let valence = 0;
+  let hits = 0;
   for (let i = 0; i < tokens.length && n < limit; i++) {
     const t = tokens[i]!;
     const word = isWord(t);
     const h = fnv(t, seed ^ SALT.word);
     hashes[i] = h;
-    if (config.negation && negatedLeft > 0 && word) {
-      indices[n++] = fnv(t, seed ^ SALT.negated) & mask;
-      negatedLeft--;
-    } else {
-      indices[n++] = h & mask;
-    }
+    const negated = config.negation && negatedLeft > 0 && word;
+    indices[n++] = negated ? fnv(t, seed ^ SALT.negated) & mask : h & mask;
+    if (negated) negatedLeft--;
     if (config.negation) {
       if (isNegation(t)) negatedLeft = NEGATION_SCOPE;
       else if (!word) negatedLeft = 0;
     }
+    const v = lexicon?.get(t);
+    if (v !== undefined && n < limit) {
+      const signed = negated ? -v : v;
+      const strength = Math.abs(v) < 1.5 ? 1 : Math.abs(v) < 2.5 ? 2 : 3;
+      indices[n++] = fnv(signed >= 0 ? 'lex+' : 'lex-', seed ^ SALT.lexicon ^ strength) & mask;
+      valence += signed;
+      hits++;
+    }
+  }
+  if (hits > 0 && n < limit) {
+    const bucket = Math.max(-6, Math.min(6, Math.round(valence)));
+    indices[n++] = fnv('lexsum', seed ^ SALT.lexicon ^ ((bucket + 16) << 4)) & mask;
   }
   for (let order = 2; order <= config.wordNgrams; order++) {
     for (let i = 0; i + order <= tokens.length && n < limit; i++) {
@@ -156,15 +191,18 @@ function charNgrams(
   for (const t of tokens) {
     if (!isWord(t) || t.length < 2) continue;
     const padded = `<${t}>`;
-    for (let len = min; len <= max; len++) {
-      for (let s = 0; s + len <= padded.length; s++) {
-        if (n >= limit) return n;
-        let h = salt ^ len;
-        for (let k = s; k < s + len; k++) {
-          h ^= padded.charCodeAt(k);
-          h = Math.imul(h, 0x01000193);
+    const len = padded.length;
+    // One FNV pass per start position yields the n-grams of every length from that position.
+    for (let s = 0; s + min <= len; s++) {
+      let h = salt;
+      const end = Math.min(len, s + max);
+      for (let k = s; k < end; k++) {
+        h ^= padded.charCodeAt(k);
+        h = Math.imul(h, 0x01000193);
+        if (k - s + 1 >= min) {
+          if (n >= limit) return n;
+          out[n++] = (h >>> 0) & mask;
         }
-        out[n++] = (h >>> 0) & mask;
       }
     }
   }

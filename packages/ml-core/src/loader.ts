@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { hashedEncoder } from './encoders/hashed.js';
 import type { TextEncoder } from './encoders/types.js';
 import { wordPieceEncoder } from './encoders/wordpiece.js';
+import type { Lexicon } from './features.js';
 import { LABELS, type ModelManifest, type SentimentLabel } from './manifest.js';
 import type { SentimentModel } from './model.js';
 import { createOnnxModel, type OnnxModelOptions } from './onnx/session.js';
@@ -37,6 +38,16 @@ function toLabel(name: string, dir: string): SentimentLabel {
   const label = LABEL_ALIASES[name.trim().toLowerCase()];
   if (!label) throw new Error(`${dir}: label "${name}" is not one of ${LABELS.join(', ')} (or pos/neg/neu)`);
   return label;
+}
+
+function readLexicon(path: string): Lexicon {
+  const raw = readJson(path);
+  if (!raw || typeof raw !== 'object') throw new Error(`${path}: expected a JSON object of word -> valence`);
+  return new Map(
+    Object.entries(raw as Record<string, unknown>).filter(
+      (e): e is [string, number] => typeof e[1] === 'number',
+    ),
+  );
 }
 
 function readJson(path: string): unknown {
@@ -100,7 +111,8 @@ export async function loadSentimentModel(
   if (new Set(labels).size !== labels.length) throw new Error(`${root}: a label appears twice`);
   let encoder: TextEncoder;
   const f = manifest.featurizer;
-  if (f.type === 'hashed-ngrams') encoder = hashedEncoder(f);
+  if (f.type === 'hashed-ngrams')
+    encoder = hashedEncoder(f, f.lexicon ? readLexicon(join(root, f.lexicon)) : undefined);
   else encoder = wordPieceEncoder(f, readFileSync(join(root, f.vocab ?? 'vocab.txt'), 'utf8'));
   return createOnnxModel(
     {

@@ -19,6 +19,7 @@ const EMAIL_RE = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/g;
 // ("2nd", "mp3" and "b4" stay words).
 const NUMBER_RE = /(?<![\p{L}\p{N}_])\d+(?:[.,]\d+)*(?![\p{L}\p{N}_])/gu;
 const WHITESPACE_RE = /\s+/g;
+const DIGIT_RE = /\d/;
 
 /**
  * Normalises a text for the sentiment model:
@@ -30,13 +31,13 @@ const WHITESPACE_RE = /\s+/g;
 export function preprocess(text: string, maxLength: number = MAX_TEXT_LENGTH): string {
   // Bound the work done by the regular expressions on very long inputs before normalising.
   const head = text.length > maxLength * 4 ? text.slice(0, maxLength * 4) : text;
-  const normalised = head
-    .toLowerCase()
-    .replace(URL_RE, PLACEHOLDERS.url)
-    .replace(EMAIL_RE, PLACEHOLDERS.email)
-    .replace(NUMBER_RE, PLACEHOLDERS.number)
-    .replace(WHITESPACE_RE, ' ')
-    .trim();
+  let normalised = head.toLowerCase();
+  // Cheap guards skip the regular expressions that cannot match (most texts have no URL or e-mail).
+  if (normalised.includes('://') || normalised.includes('www.'))
+    normalised = normalised.replace(URL_RE, PLACEHOLDERS.url);
+  if (normalised.includes('@')) normalised = normalised.replace(EMAIL_RE, PLACEHOLDERS.email);
+  if (DIGIT_RE.test(normalised)) normalised = normalised.replace(NUMBER_RE, PLACEHOLDERS.number);
+  normalised = normalised.replace(WHITESPACE_RE, ' ').trim();
   return truncate(normalised, maxLength);
 }
 

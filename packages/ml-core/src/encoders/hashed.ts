@@ -1,37 +1,49 @@
-import { featurize, type HashedNgramConfig } from '../features.js';
+import { featurize, type HashedNgramConfig, type Lexicon } from '../features.js';
 import { HASHED_INPUTS } from '../onnx/hashed-linear.js';
 import type { InputTensor, TextEncoder } from './types.js';
 
 /**
- * Encodes texts for hashed n-gram models: `indices` int64 [batch, n] and `values` float [batch, n],
- * padded with value 0. Each text's features weigh 1/sqrt(count).
+ * Encodes texts for hashed n-gram models: `indices` int64 [batch, n], padded with `buckets` (the
+ * model's zero row), and `scale` float [batch, 1] = 1/sqrt(feature count) of each text.
  */
-export function hashedEncoder(config: HashedNgramConfig): TextEncoder {
+export function hashedEncoder(config: HashedNgramConfig, lexicon?: Lexicon): TextEncoder {
   if (!Number.isInteger(Math.log2(config.buckets)))
     throw new Error('featurizer.buckets must be a power of two');
-  const scratch = new Int32Array(config.maxFeatures);
+  const max = config.maxFeatures;
+  let scratch = new Int32Array(32 * max);
   return {
     encode(texts) {
-      const rows = texts.map((t) => {
-        const f = featurize(t, config, scratch);
-        return f.indices.slice(0, f.count);
-      });
-      const width = Math.max(1, ...rows.map((r) => r.length));
+      if (scratch.length < texts.length * max) scratch = new Int32Array(texts.length * max);
+      const counts = new Int32Array(texts.length);
+      let width = 1;
+      for (let r = 0; r < texts.length; r++) {
+        const { count } = featurize(texts[r]!, config, scratch.subarray(r * max, (r + 1) * max), lexicon);
+        counts[r] = count;
+        if (count > width) width = count;
+      }
       const indices = new BigInt64Array(texts.length * width);
       // Write int64s through a 32-bit view (little-endian low words): avoids one BigInt per feature.
       const words = new Int32Array(indices.buffer);
-      const values = new Float32Array(texts.length * width);
-      rows.forEach((row, r) => {
-        const v = row.length === 0 ? 0 : 1 / Math.sqrt(row.length);
-        for (let j = 0; j < row.length; j++) {
-          words[(r * width + j) * 2] = row[j]!;
-          values[r * width + j] = v;
-        }
-      });
-      const dims = [texts.length, width];
+      const scale = new Float32Array(texts.length);
+      for (let r = 0; r < texts.length; r++) {
+        const count = counts[r]!;
+        const src = r * max;
+        const dst = r * width * 2;
+        for (let j = 0; j < count; j++) words[dst + 2 * j] = scratch[src + j]!;
+        for (let j = count; j < width; j++) words[dst + 2 * j] = config.buckets;
+        scale[r] = count === 0 ? 0 : 1 / Math.sqrt(count);
+      }
       return {
-        [HASHED_INPUTS.indices]: { type: 'int64', data: indices, dims } satisfies InputTensor,
-        [HASHED_INPUTS.values]: { type: 'float32', data: values, dims } satisfies InputTensor,
+        [HASHED_INPUTS.indices]: {
+          type: 'int64',
+          data: indices,
+          dims: [texts.length, width],
+        } satisfies InputTensor,
+        [HASHED_INPUTS.scale]: {
+          type: 'float32',
+          data: scale,
+          dims: [texts.length, 1],
+        } satisfies InputTensor,
       };
     },
   };
