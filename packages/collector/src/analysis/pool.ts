@@ -1,0 +1,88 @@
+import { availableParallelism } from 'node:os';
+import { type SentimentResult, type SentimentTask, workerPath } from '@heed/ml-core';
+import { Piscina } from 'piscina';
+import { HeedError } from '../errors.js';
+
+export const MAX_BATCH = 32;
+
+export interface SentimentPoolOptions {
+  /** Worker threads. Default: one per core, at least 1. */
+  threads?: number;
+  /** Model directory; default: the model bundled with @heed/ml-core. */
+  modelDir?: string | undefined;
+  /** A task taking longer than this fails (ms). Default 10 s. */
+  taskTimeoutMs?: number;
+  /** Worker file; default: @heed/ml-core's worker. */
+  filename?: string;
+}
+
+/** Scores texts on a Piscina thread pool; the model is loaded once per worker thread. */
+export class SentimentPool {
+  readonly modelName: string;
+  private readonly pool: Piscina;
+  private readonly timeoutMs: number;
+  private readonly modelDir: string | undefined;
+  private closed = false;
+  private healthy = true;
+
+  constructor(opts: SentimentPoolOptions = {}) {
+    const threads = Math.max(1, opts.threads ?? availableParallelism());
+    this.pool = new Piscina({
+      filename: opts.filename ?? workerPath(),
+      minThreads: 1,
+      maxThreads: threads,
+      idleTimeout: 60_000,
+    });
+    this.timeoutMs = opts.taskTimeoutMs ?? 10_000;
+    this.modelDir = opts.modelDir;
+    this.modelName = opts.modelDir ? (opts.modelDir.split('/').pop() ?? 'custom') : 'heed-default';
+  }
+
+  /** False after close() or after the model failed to load/run; predict then answers 503. */
+  get available(): boolean {
+    return !this.closed && this.healthy;
+  }
+
+  /** Loads the model in a worker now, so that a broken model is found at start-up. */
+  async warmUp(): Promise<void> {
+    await this.predict(['warm up']);
+  }
+
+  async predict(texts: string[]): Promise<SentimentResult[]> {
+    if (texts.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} texts a task`);
+    if (!this.available) {
+      throw new HeedError('service_unavailable', 'The analysis pool is unavailable', { retryAfter: 5 });
+    }
+    const task: SentimentTask = this.modelDir ? { texts, modelDir: this.modelDir } : { texts };
+    try {
+      const results = (await this.pool.run(task, {
+        signal: AbortSignal.timeout(this.timeoutMs),
+      })) as SentimentResult[];
+      this.healthy = true;
+      return results;
+    } catch (err) {
+      if (isModelFailure(err)) this.healthy = false;
+      throw new HeedError('service_unavailable', 'The analysis pool could not score the texts', {
+        cause: err,
+        retryAfter: 5,
+      });
+    }
+  }
+
+  /** Queued plus running tasks. */
+  get queueSize(): number {
+    return this.pool.queueSize;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.destroy();
+  }
+}
+
+/** Errors that mean the model itself is broken (not one bad input). */
+function isModelFailure(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /model|onnx|ENOENT|worker/i.test(message) && !/texts must be/.test(message);
+}
