@@ -4,7 +4,10 @@ import { requestId } from 'hono/request-id';
 import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
 import { batchRoutes } from './routes/batch/index.js';
+import { customersRoutes } from './routes/customers/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { insightsRoutes } from './routes/insights/index.js';
+import { interactionsRoutes } from './routes/interactions/index.js';
 
 export type { AppDeps };
 
@@ -55,6 +58,10 @@ export function createApp(deps: AppDeps) {
       },
     }),
   );
+
+  app.route('/', insightsRoutes(ctx));
+  app.route('/', interactionsRoutes(ctx));
+  app.route('/', customersRoutes(ctx));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -1,4 +1,5 @@
 import type { Channel, JsonObject } from '@heed/protocol';
+import type { CustomerStore, InsightStore } from './insights-types.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Role = 'admin' | 'analyst' | 'viewer';
@@ -137,6 +138,8 @@ export interface UserStore {
 export interface Storage {
   readonly dialect: Dialect;
   readonly users: UserStore;
+  readonly insights: InsightStore;
+  readonly customers: CustomerStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer. */
@@ -159,3 +162,5 @@ export interface Storage {
 }
 
 export const INGEST_CHUNK_SIZE = 100;
+
+export type * from './insights-types.js';

@@ -21,6 +21,7 @@ import {
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { PostgresUsers } from './users.js';
+import { postgresCustomers, postgresInsights } from './insights.js';
 
 type Db = NodePgDatabase<typeof t>;
 
@@ -42,6 +43,8 @@ export class PostgresStorage implements Storage {
   readonly pool: pg.Pool;
   private readonly db: Db;
   readonly users: PostgresUsers;
+  readonly insights: ReturnType<typeof postgresInsights>;
+  readonly customers: ReturnType<typeof postgresCustomers>;
 
   constructor(opts: PostgresOptions) {
     this.pool = new pg.Pool({
@@ -56,6 +59,8 @@ export class PostgresStorage implements Storage {
     this.pool.on('error', (err) => opts.onPoolError?.(err));
     this.db = drizzle(this.pool, { schema: t });
     this.users = new PostgresUsers(this.db);
+    this.insights = postgresInsights(this.pool);
+    this.customers = postgresCustomers(this.pool);
   }
 
   async migrate(): Promise<string[]> {

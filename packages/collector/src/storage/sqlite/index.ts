@@ -23,6 +23,7 @@ import {
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { SqliteUsers } from './users.js';
+import { sqliteCustomers, sqliteInsights } from './insights.js';
 
 type Db = BetterSQLite3Database<typeof t>;
 
@@ -41,6 +42,8 @@ export class SqliteStorage implements Storage {
   readonly sqlite: Database.Database;
   private readonly db: Db;
   readonly users: SqliteUsers;
+  readonly insights: ReturnType<typeof sqliteInsights>;
+  readonly customers: ReturnType<typeof sqliteCustomers>;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -51,6 +54,8 @@ export class SqliteStorage implements Storage {
     this.sqlite.pragma('busy_timeout = 5000');
     this.db = drizzle(this.sqlite, { schema: t });
     this.users = new SqliteUsers(this.db);
+    this.insights = sqliteInsights(this.sqlite);
+    this.customers = sqliteCustomers(this.sqlite);
   }
 
   async migrate(): Promise<string[]> {
