@@ -157,7 +157,7 @@ export class SqliteSignals implements SignalStore {
     const join = scope === 'segment' ? 'JOIN customers c ON c.id = i.customer_id' : '';
     const rows = this.db
       .prepare(
-        `SELECT ${dim} AS scope_value, (i.timestamp / @size) * @size AS bucket, count(*) AS n,
+        `SELECT ${dim} AS scope_value, CAST(i.timestamp / @size AS INTEGER) * @size AS bucket, count(*) AS n,
                 count(i.sentiment_score) AS scored, total(i.sentiment_score) AS total,
                 sum(json_extract(i.sentiment, '$.label') = 'negative') AS negative
            FROM customer_interactions i ${join}
