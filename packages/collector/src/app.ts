@@ -8,6 +8,8 @@ import { customersRoutes } from './routes/customers/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { insightsRoutes } from './routes/insights/index.js';
 import { interactionsRoutes } from './routes/interactions/index.js';
+import { posthogRoutes } from './routes/posthog/index.js';
+import { segmentRoutes } from './routes/segment/index.js';
 
 export type { AppDeps };
 
@@ -62,6 +64,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', insightsRoutes(ctx));
   app.route('/', interactionsRoutes(ctx));
   app.route('/', customersRoutes(ctx));
+  app.route('/', segmentRoutes(ctx));
+  app.route('/', posthogRoutes(ctx));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

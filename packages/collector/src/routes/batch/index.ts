@@ -5,6 +5,7 @@ import { HeedError } from '../../errors.js';
 import { readJsonBody } from '../../ingest/body.js';
 import { type IngestDeps, ingestItems, parseBatchEnvelope } from '../../ingest/pipeline.js';
 import { checkOrigin, keyFromHeader, type WriteKeyResolver } from '../../middleware/write-key.js';
+import { withChannel } from '../segment/map.js';
 
 export interface BatchRouteDeps extends IngestDeps {
   resolveKey: WriteKeyResolver;
@@ -33,12 +34,15 @@ export function batchRoutes(deps: BatchRouteDeps) {
       throw new HeedError('validation_failed', 'The batch is malformed', { details: envelope.errors });
     }
     const userAgent = c.req.header('user-agent');
-    const result = await ingestItems(deps, key.organizationId, envelope.items, {
+    const fromBrowser = c.req.header('origin') !== undefined;
+    // Segment libraries name no channel: inferred as on the other Segment paths (native events have one).
+    const items = envelope.items.map((e) => withChannel(e, fromBrowser));
+    const result = await ingestItems(deps, key.organizationId, items, {
       receivedAt,
       sentAt: envelope.sentAt,
       request: {
         userAgent,
-        fromBrowser: c.req.header('origin') !== undefined,
+        fromBrowser,
         header: (n) => c.req.header(n),
       },
     });
