@@ -1,15 +1,28 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
+import { jsonLimits } from './middleware/json-limits.js';
+import { rateLimit } from './middleware/rate-limit.js';
+import { anomalyRoutes } from './routes/anomalies/index.js';
+import { auditRoutes } from './routes/audit/index.js';
+import { authRoutes } from './routes/auth/index.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { customersRoutes } from './routes/customers/index.js';
+import { exportRoutes } from './routes/export/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { insightsRoutes } from './routes/insights/index.js';
 import { interactionsRoutes } from './routes/interactions/index.js';
+import { keysRoutes } from './routes/keys/index.js';
+import { patternRoutes } from './routes/patterns/index.js';
 import { posthogRoutes } from './routes/posthog/index.js';
+import { predictRoutes } from './routes/predict/index.js';
+import { seedRoutes } from './routes/seed/index.js';
 import { segmentRoutes } from './routes/segment/index.js';
+import { usersRoutes } from './routes/users/index.js';
 
 export type { AppDeps };
 
@@ -43,6 +56,34 @@ export function createApp(deps: AppDeps) {
     );
   });
 
+  // Security: headers (HSTS among them), one limit per client IP (health checks exempt), CORS
+  // allow-list and JSON size/depth limits for the REST API. Ingest paths keep their own CORS.
+  app.use(secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+  app.use(
+    rateLimit({
+      limiter: ctx.limits.ip,
+      logger,
+      trustProxy: deps.config.trustProxy,
+      key: (c, ip) => (c.req.path === '/healthz' || c.req.path === '/readyz' ? undefined : ip),
+    }),
+  );
+  app.use(
+    '/api/*',
+    cors({
+      origin: deps.config.corsOrigins,
+      credentials: true,
+      allowHeaders: ['Authorization', 'Content-Type'],
+      exposeHeaders: ['X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After'],
+      maxAge: 600,
+    }),
+  );
+  app.use('/api/*', jsonLimits());
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+
   const { resolveKey } = ctx;
   app.route('/', healthRoutes(storage));
   app.route(
@@ -50,6 +91,7 @@ export function createApp(deps: AppDeps) {
     batchRoutes({
       storage,
       resolveKey,
+      pii: ctx.pii,
       onStored: (organizationId, rows) => {
         for (const r of rows) {
           hub.publish(organizationId, {
@@ -61,9 +103,18 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.route('/', authRoutes(ctx));
+  app.route('/', usersRoutes(ctx));
+  app.route('/', keysRoutes(ctx));
+  app.route('/', auditRoutes(ctx));
+  app.route('/', seedRoutes(ctx));
   app.route('/', insightsRoutes(ctx));
   app.route('/', interactionsRoutes(ctx));
   app.route('/', customersRoutes(ctx));
+  app.route('/', exportRoutes(ctx));
+  app.route('/', predictRoutes(ctx));
+  app.route('/', patternRoutes(ctx));
+  app.route('/', anomalyRoutes(ctx));
   app.route('/', segmentRoutes(ctx));
   app.route('/', posthogRoutes(ctx));
 

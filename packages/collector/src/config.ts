@@ -31,7 +31,26 @@ const schema = z.object({
     .optional(),
   CORS_ORIGINS: z.string().optional(),
   TRUST_PROXY: bool.default(false),
+  ENCRYPTION_KEY_PREVIOUS: z
+    .string()
+    .regex(/^[0-9a-fA-F]{64}(,[0-9a-fA-F]{64})*$/, 'must be comma-separated 64-hex-character keys')
+    .optional(),
+  REDIS_KEY_PREFIX: z.string().min(1).default('heed:'),
+  RATE_LIMIT_IP_PER_MIN: z.coerce.number().int().min(0).default(1000),
+  RATE_LIMIT_USER_PER_MIN: z.coerce.number().int().min(0).default(100),
+  RATE_LIMIT_AUTH_PER_MIN: z.coerce.number().int().min(0).default(5),
+  RATE_LIMIT_LOGIN_FAILURES: z.coerce.number().int().min(0).default(5),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).optional(),
+  DATABASE_CA_FILE: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
+  ANALYSIS: z.enum(['on', 'off']).default('on'),
+  ML_THREADS: z.coerce.number().int().min(1).max(64).optional(),
+  ML_MODEL_DIR: z.string().min(1).optional(),
+  ANOMALY_INTERVAL_SECONDS: z.coerce.number().int().min(10).default(300),
+  ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+  ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 export interface Config {
@@ -49,7 +68,43 @@ export interface Config {
   trustProxy: boolean;
   /** Secrets generated for local development (never in production). */
   generatedSecrets: boolean;
+  /** Older ENCRYPTION_KEYs, still used to decrypt values written before a rotation. */
+  previousEncryptionKeys: string[];
+  /** Prefix of every Redis key (rate limits, pub/sub channels). */
+  redisKeyPrefix: string;
+  rateLimits: RateLimits;
+  /** Serve HTTPS with these PEM files. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** TLS to PostgreSQL: `require` encrypts, `verify-full` also checks the certificate (DATABASE_CA_FILE). */
+  databaseTls: { mode: 'require' | 'verify-full'; caFile: string | undefined } | undefined;
+  analysis: {
+    /** Run the analysis dispatcher and anomaly detection in this process (`heed start`). */
+    enabled: boolean;
+    threads: number | undefined;
+    modelDir: string | undefined;
+    anomalyIntervalMs: number;
+    webhook: { url: string; secret: string } | undefined;
+  };
 }
+
+/** Requests allowed per window; 0 disables a limit (e.g. for load tests). */
+export interface RateLimits {
+  /** Every request, per client IP, per minute. */
+  ipPerMinute: number;
+  /** Authenticated API requests, per user, per minute. */
+  userPerMinute: number;
+  /** Login and token refresh, per client IP, per minute. */
+  authPerMinute: number;
+  /** Failed logins per client IP per 15 minutes before login is refused. */
+  loginFailuresPer15Min: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  ipPerMinute: 1000,
+  userPerMinute: 100,
+  authPerMinute: 5,
+  loginFailuresPer15Min: 5,
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -70,6 +125,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const e = parsed.data;
+  checkSecuritySettings(e);
+  if (e.ALERT_WEBHOOK_URL && !e.ALERT_WEBHOOK_SECRET) {
+    throw new ConfigError([
+      'ALERT_WEBHOOK_SECRET: is required with ALERT_WEBHOOK_URL (alerts are HMAC-signed)',
+    ]);
+  }
   const dataDir = resolve(e.HEED_DATA_DIR);
   const isPostgres = e.DATABASE_URL !== undefined && /^postgres(ql)?:\/\//.test(e.DATABASE_URL);
   const sqlitePath =
@@ -106,6 +167,29 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       .filter(Boolean),
     trustProxy: e.TRUST_PROXY,
     generatedSecrets,
+    previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS?.split(',') ?? [],
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    rateLimits: {
+      ipPerMinute: e.RATE_LIMIT_IP_PER_MIN,
+      userPerMinute: e.RATE_LIMIT_USER_PER_MIN,
+      authPerMinute: e.RATE_LIMIT_AUTH_PER_MIN,
+      loginFailuresPer15Min: e.RATE_LIMIT_LOGIN_FAILURES,
+    },
+    tls:
+      e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    databaseTls:
+      e.DATABASE_SSL && e.DATABASE_SSL !== 'disable'
+        ? { mode: e.DATABASE_SSL, caFile: e.DATABASE_CA_FILE }
+        : undefined,
+    analysis: {
+      enabled: e.ANALYSIS === 'on',
+      threads: e.ML_THREADS,
+      modelDir: e.ML_MODEL_DIR ? resolve(e.ML_MODEL_DIR) : undefined,
+      anomalyIntervalMs: e.ANOMALY_INTERVAL_SECONDS * 1000,
+      webhook: e.ALERT_WEBHOOK_URL
+        ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET ?? '' }
+        : undefined,
+    },
   };
 }
 
@@ -120,4 +204,26 @@ function devSecrets(dataDir: string): { jwtSecret: string; encryptionKey: string
   writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
   chmodSync(file, 0o600);
   return secrets;
+}
+
+/** Cross-variable checks of the TLS and CORS settings. */
+function checkSecuritySettings(e: z.infer<typeof schema>): void {
+  const problems: string[] = [];
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    problems.push('TLS_CERT_FILE, TLS_KEY_FILE: set both to serve HTTPS, or neither');
+  }
+  for (const [name, file] of [
+    ['TLS_CERT_FILE', e.TLS_CERT_FILE],
+    ['TLS_KEY_FILE', e.TLS_KEY_FILE],
+    ['DATABASE_CA_FILE', e.DATABASE_CA_FILE],
+  ] as const) {
+    if (file && !existsSync(file)) problems.push(`${name}: ${file} does not exist`);
+  }
+  if (e.DATABASE_SSL === 'verify-full' && !e.DATABASE_CA_FILE) {
+    problems.push('DATABASE_CA_FILE: is required with DATABASE_SSL=verify-full');
+  }
+  if ((e.CORS_ORIGINS ?? '').split(',').some((o) => o.trim() === '*')) {
+    problems.push('CORS_ORIGINS: list the origins; * is refused because the API accepts credentials');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }

@@ -1,24 +1,34 @@
-import type { MiddlewareHandler } from 'hono';
+import type { JsonObject } from '@heed/protocol';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { AnalysisServices } from './analysis/index.js';
 import { secretKey } from './auth/tokens.js';
 import { createCache, type InsightsCache } from './cache/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { type AuthVariables, requireAuth } from './middleware/auth.js';
+import { applyDecision, clientIp } from './middleware/rate-limit.js';
 import { createKeyResolver, type WriteKeyResolver } from './middleware/write-key.js';
 import type { Hub } from './realtime/hub.js';
+import { createLimits, type Limits, type RateLimitStore } from './security/limits.js';
+import { createPiiCipher, type PiiCipher } from './security/pii.js';
+import { createVerifier } from './security/verifier.js';
 import type { Role, Storage } from './storage/types.js';
 
 /** What the app needs from the configuration (tests pass a partial one). */
 export type AppConfig = Pick<Config, 'jwtSecret' | 'encryptionKey' | 'corsOrigins' | 'trustProxy'> &
-  Partial<Pick<Config, 'redisUrl' | 'databaseUrl'>>;
+  Partial<Pick<Config, 'redisUrl' | 'databaseUrl' | 'rateLimits' | 'previousEncryptionKeys'>>;
 
 export interface AppDeps {
   storage: Storage;
   logger: Logger;
   hub: Hub;
   config: AppConfig;
+  /** Rate-limit counters; default: in memory (serve.ts passes a Redis store when REDIS_URL is set). */
+  rateLimitStore?: RateLimitStore;
   /** Query cache; default: Redis with config.redisUrl, else in-process LRU. */
   cache?: InsightsCache;
+  /** Sentiment pool, patterns and anomalies; absent (predict answers 503) when analysis is off. */
+  analysis?: AnalysisServices | undefined;
 }
 
 /** Shared by every route module: dependencies plus ready-made auth middleware. */
@@ -28,16 +38,28 @@ export interface AppContext extends AppDeps {
   auth(roles?: readonly Role[]): MiddlewareHandler<{ Variables: AuthVariables }>;
   /** Write/secret key -> its record (cached); throws 401 for unknown or revoked keys. */
   resolveKey: WriteKeyResolver;
+  /** Encrypts customer PII before storage; decrypts it for readers. */
+  pii: PiiCipher;
+  limits: Limits;
+  /** The client address (X-Forwarded-For only with TRUST_PROXY). */
+  clientIp(c: Context): string;
+  /** Forgets the cached verification of a user's tokens (after logout, role or password changes). */
+  invalidateUser(organizationId: string, userId: string): void;
+  /** Appends an admin action to the audit log, with the caller and its IP. */
+  audit(
+    c: Context,
+    entry: { action: string; resourceType: string; resourceId: string | null; details?: JsonObject },
+  ): Promise<void>;
   /** Insights query cache, invalidated per organization by interaction.created / sentiment.analyzed. */
   cache: InsightsCache;
 }
 
 export function createContext(deps: AppDeps): AppContext {
   const jwtKey = secretKey(deps.config.jwtSecret);
-  const isValid = async (claims: { organizationId: string; userId: string }) => {
-    const user = await deps.storage.users.findById(claims.organizationId, claims.userId);
-    return user?.isActive === true;
-  };
+  const verifier = createVerifier(deps.storage);
+  const limits = createLimits(deps.rateLimitStore, deps.config.rateLimits);
+  const trustProxy = deps.config.trustProxy;
+  const ipOf = (c: Context) => clientIp(c, trustProxy);
   const cache = deps.cache ?? createCache({ redisUrl: deps.config.redisUrl });
   deps.hub.subscribe((organizationId, event) => {
     if (event.type === 'interaction.created' || event.type === 'sentiment.analyzed')
@@ -48,6 +70,36 @@ export function createContext(deps: AppDeps): AppContext {
     cache,
     jwtKey,
     resolveKey: createKeyResolver({ storage: deps.storage }),
-    auth: (roles) => requireAuth({ secret: jwtKey, ...(roles ? { roles } : {}), isValid }),
+    pii: createPiiCipher(deps.config.encryptionKey, deps.config.previousEncryptionKeys ?? []),
+    limits,
+    clientIp: ipOf,
+    invalidateUser: verifier.invalidate,
+    audit: async (c, entry) => {
+      const caller = (c.get as (k: string) => AuthVariables['auth'] | undefined)('auth');
+      if (!caller) throw new Error('audit() needs an authenticated request');
+      await deps.storage.audit.append({
+        ...entry,
+        organizationId: caller.organizationId,
+        userId: caller.userId,
+        ip: ipOf(c),
+      });
+    },
+    auth: (roles) => {
+      const verify = requireAuth({ secret: jwtKey, ...(roles ? { roles } : {}), isValid: verifier.isValid });
+      return async function authMiddleware(c, next) {
+        await verify(c, async () => {
+          if (limits.user.enabled) {
+            const { userId } = c.get('auth');
+            applyDecision(c, await limits.user.consume(userId), {
+              limiter: limits.user.name,
+              logger: deps.logger,
+              ip: ipOf(c),
+              userId,
+            });
+          }
+          await next();
+        });
+      };
+    },
   };
 }

@@ -10,6 +10,8 @@ export interface AccessClaims {
   role: Role;
   /** Issued-at, seconds since the epoch. */
   issuedAt: number;
+  /** Issued-at in milliseconds (compared with the user's tokens-valid-after instant). */
+  issuedAtMs: number;
   tokenId: string;
 }
 
@@ -27,12 +29,13 @@ export async function signAccessToken(
   claims: { userId: string; organizationId: string; role: Role },
   ttlSeconds = ACCESS_TOKEN_TTL_SECONDS,
 ): Promise<string> {
-  return new SignJWT({ org: claims.organizationId, role: claims.role })
+  const now = Date.now();
+  return new SignJWT({ org: claims.organizationId, role: claims.role, ims: now })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
-    .setIssuedAt()
+    .setIssuedAt(Math.floor(now / 1000))
     .setJti(crypto.randomUUID())
     .setExpirationTime(`${ttlSeconds}s`)
     .sign(secret);
@@ -55,6 +58,7 @@ export async function verifyAccessToken(secret: Uint8Array, token: string): Prom
       organizationId: payload.org,
       role: role as Role,
       issuedAt: payload.iat ?? 0,
+      issuedAtMs: typeof payload.ims === 'number' ? payload.ims : (payload.iat ?? 0) * 1000,
       tokenId: payload.jti ?? '',
     };
   } catch (err) {

@@ -1,5 +1,6 @@
 import type { FieldError } from '@heed/protocol';
 import { parseBatchEnvelope, uuidv7, validateEvent } from '@heed/protocol';
+import { encryptMetadata, type PiiCipher } from '../security/pii.js';
 import type { InteractionInput, Storage } from '../storage/types.js';
 import { buildMetadata, type RequestFacts, segmentOf } from './enrich.js';
 
@@ -14,6 +15,8 @@ export interface IngestResult {
 
 export interface IngestDeps {
   storage: Storage;
+  /** Encrypts customer PII (traits such as email and name) before it is stored. */
+  pii: PiiCipher;
   /** Called after the rows are committed. */
   onStored?: (organizationId: string, rows: InteractionInput[]) => void;
 }
@@ -47,9 +50,10 @@ export async function ingestItems(
       channel: e.channel,
       eventType: e.eventType,
       content: e.content,
-      metadata: buildMetadata(e, ctx.request),
+      metadata: encryptMetadata(deps.pii, buildMetadata(e, ctx.request)),
       segment: segmentOf(e),
-      traits: e.type === 'identify' && Object.keys(e.traits).length > 0 ? e.traits : null,
+      traits:
+        e.type === 'identify' && Object.keys(e.traits).length > 0 ? deps.pii.encryptTraits(e.traits) : null,
     });
   });
   const rejected = new Set(details.map((d) => d.index)).size;

@@ -10,7 +10,10 @@ export interface WriteKeyOptions {
   cacheTtlMs?: number;
 }
 
-export type WriteKeyResolver = (key: string) => Promise<ApiKeyRecord>;
+export type WriteKeyResolver = ((key: string) => Promise<ApiKeyRecord>) & {
+  /** Forgets every cached key (after a revocation), so the next request reads the database. */
+  invalidate(): void;
+};
 
 /** The key from `Authorization: Bearer <key>` or `Basic base64(key:)`, Segment's way; undefined when absent. */
 export function keyFromHeader(header: string | undefined): string | undefined {
@@ -35,7 +38,7 @@ export function createKeyResolver(opts: WriteKeyOptions): WriteKeyResolver {
     max: 10_000,
     ttl: opts.cacheTtlMs ?? 30_000,
   });
-  return async function resolveKey(key: string) {
+  const resolveKey = async function resolveKey(key: string) {
     const hash = hashApiKey(key);
     let rec = cache.get(hash);
     if (rec === undefined) {
@@ -46,6 +49,7 @@ export function createKeyResolver(opts: WriteKeyOptions): WriteKeyResolver {
       throw new HeedError('unauthorized', 'Invalid or revoked write key');
     return rec;
   };
+  return Object.assign(resolveKey, { invalidate: () => cache.clear() });
 }
 
 /** Checks the key's allowed origins against the request's Origin (browsers); 403 when not allowed. */

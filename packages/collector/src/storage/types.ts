@@ -113,6 +113,8 @@ export interface User {
   isActive: boolean;
   lastLoginAt: Date | null;
   createdAt: Date;
+  /** Access tokens issued before this instant are refused (logout, password change, deactivation). */
+  tokensValidAfter: Date | null;
 }
 
 export interface NewUser {
@@ -129,6 +131,207 @@ export interface UserStore {
   findById(organizationId: string, id: string): Promise<User | null>;
   /** For login: the user (any organization) with its password hash. Email match is case-insensitive. */
   findByEmail(email: string): Promise<(User & { passwordHash: string }) | null>;
+  /** The organization's users, oldest first. */
+  list(organizationId: string): Promise<User[]>;
+  /** Changes role, name or active flag; null when the user is not in the organization. */
+  update(organizationId: string, id: string, patch: UserPatch): Promise<User | null>;
+  /** Sets a new password hash and revokes every token issued before now. */
+  setPassword(organizationId: string, id: string, passwordHash: string): Promise<void>;
+  /** Access tokens issued before now stop working (tokens_valid_after = now). */
+  revokeAccessTokens(organizationId: string, id: string): Promise<void>;
+  recordLogin(organizationId: string, id: string, at: Date): Promise<void>;
+}
+
+export interface UserPatch {
+  role?: Role;
+  name?: string | null;
+  isActive?: boolean;
+}
+
+export interface NewRefreshToken {
+  userId: string;
+  familyId: string;
+  tokenHash: string;
+  expiresAt: Date;
+  createdIp: string | null;
+}
+
+export type RotateResult =
+  | { status: 'rotated'; userId: string; organizationId: string; familyId: string }
+  /** The token was already rotated or revoked: its whole family has now been revoked. */
+  | { status: 'reused'; userId: string; organizationId: string; familyId: string }
+  | { status: 'invalid' };
+
+/** Refresh tokens: stored as SHA-256 hashes, rotated on every use, revoked by family or by user. */
+export interface RefreshTokenStore {
+  create(token: NewRefreshToken): Promise<void>;
+  /**
+   * Atomically retires `oldHash` and stores `next` in its family. A token already retired or revoked is
+   * a reuse: the family is revoked. Expired or unknown tokens are `invalid`.
+   */
+  rotate(oldHash: string, next: Omit<NewRefreshToken, 'userId' | 'familyId'>): Promise<RotateResult>;
+  /** Revokes every live refresh token of the user; returns how many. */
+  revokeForUser(userId: string): Promise<number>;
+}
+
+export interface ApiKeySummary extends ApiKeyRecord {
+  createdBy: string | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** API keys of an organization (the secrets themselves are never stored, only their hashes). */
+export interface ApiKeyStore {
+  list(organizationId: string): Promise<ApiKeySummary[]>;
+  get(organizationId: string, id: string): Promise<ApiKeySummary | null>;
+  /** Marks the key revoked (idempotent); null when it is not the organization's. */
+  revoke(organizationId: string, id: string): Promise<ApiKeySummary | null>;
+}
+
+export interface NewAuditEntry {
+  organizationId: string;
+  userId: string | null;
+  action: string;
+  resourceType: string;
+  resourceId: string | null;
+  ip: string | null;
+  details?: JsonObject;
+}
+
+export interface AuditEntry extends Required<NewAuditEntry> {
+  id: string;
+  createdAt: Date;
+}
+
+/** Append-only log of administrative actions (the database refuses updates and deletes). */
+export interface AuditStore {
+  append(entry: NewAuditEntry): Promise<void>;
+  /** Newest first; `before` pages by created time. */
+  list(organizationId: string, opts: { limit: number; before?: Date }): Promise<AuditEntry[]>;
+}
+
+/** A stored text waiting for sentiment analysis, claimed under a lease. */
+export interface PendingText {
+  id: string;
+  organizationId: string;
+  customerId: string;
+  content: string;
+  /** Claims so far, this one included. */
+  attempts: number;
+}
+
+export interface AnalysisResult {
+  id: string;
+  sentiment: SentimentScores;
+  confidence: number;
+}
+
+export interface AnalyzedInteraction {
+  id: string;
+  organizationId: string;
+  customerId: string;
+  sentiment: SentimentScores;
+  confidence: number;
+  /** positive - negative, in [-1, 1]. */
+  score: number;
+  processedAt: Date;
+}
+
+/** The durable analysis queue: rows with text and no sentiment yet are the jobs. */
+export interface AnalysisStore {
+  /** Claims up to `limit` pending rows for `leaseMs` (oldest first; SKIP LOCKED on PostgreSQL). */
+  claim(limit: number, leaseMs: number): Promise<PendingText[]>;
+  /**
+   * Writes the scores of rows that are still pending and updates their customers' average sentiment,
+   * in one transaction. Returns the rows written (a row analysed twice is written once).
+   */
+  complete(results: AnalysisResult[]): Promise<AnalyzedInteraction[]>;
+  /** Releases claims after an error: rows that reached maxAttempts are marked failed with the reason. */
+  fail(ids: string[], reason: string, maxAttempts: number): Promise<{ failed: string[]; retry: string[] }>;
+  /** Gives claims back without counting the attempt (the pool was down, not the rows' fault). */
+  release(ids: string[]): Promise<void>;
+  /** Rows waiting for analysis (all organizations). */
+  backlog(): Promise<number>;
+}
+
+export interface PatternInput {
+  timestamp: Date;
+  channel: string;
+  eventType: string;
+  sentiment: SentimentScores | null;
+}
+
+export interface StoredPattern {
+  id: string;
+  customerId: string;
+  patternType: string;
+  description: string;
+  confidence: number;
+  frequency: number;
+  metadata: JsonObject;
+  detectedAt: Date;
+}
+
+export type NewPattern = Omit<StoredPattern, 'id' | 'customerId' | 'detectedAt'>;
+
+export type AnomalyScope = 'organization' | 'channel' | 'segment';
+
+export interface SeriesBucket {
+  /** Channel or segment name; null for the organization scope (or customers with no segment). */
+  scopeValue: string | null;
+  bucket: Date;
+  count: number;
+  /** Interactions with a sentiment score. */
+  scored: number;
+  sentimentSum: number;
+  negative: number;
+}
+
+export interface NewAnomaly {
+  /** Identifies the same finding across runs (metric, granularity, scope, bucket). */
+  dedupeKey: string;
+  metric: string;
+  granularity: string;
+  method: string;
+  direction: 'spike' | 'drop';
+  scopeType: AnomalyScope;
+  scopeValue: string | null;
+  bucketTime: Date;
+  value: number;
+  expected: number;
+  score: number;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  description: string;
+}
+
+export interface StoredAnomaly extends NewAnomaly {
+  id: string;
+  organizationId: string;
+  detectedAt: Date;
+  notifiedAt: Date | null;
+}
+
+/** Behaviour patterns and anomalies: what analysis derives from the interactions. */
+export interface SignalStore {
+  patternInputs(organizationId: string, customerId: string, since: Date): Promise<PatternInput[]>;
+  /** Replaces the customer's stored patterns with these, in one transaction. */
+  replacePatterns(
+    organizationId: string,
+    customerId: string,
+    patterns: NewPattern[],
+  ): Promise<StoredPattern[]>;
+  listPatterns(organizationId: string, customerId: string): Promise<StoredPattern[]>;
+  organizationIds(): Promise<string[]>;
+  series(
+    organizationId: string,
+    granularity: 'hour' | 'day',
+    since: Date,
+    scope: AnomalyScope,
+  ): Promise<SeriesBucket[]>;
+  /** Inserts anomalies not seen before (by dedupe key); returns only the new ones. */
+  saveAnomalies(organizationId: string, anomalies: NewAnomaly[]): Promise<StoredAnomaly[]>;
+  listAnomalies(organizationId: string, opts: { limit: number; since?: Date }): Promise<StoredAnomaly[]>;
+  markNotified(organizationId: string, ids: string[]): Promise<void>;
 }
 
 /**
@@ -140,6 +343,11 @@ export interface Storage {
   readonly users: UserStore;
   readonly insights: InsightStore;
   readonly customers: CustomerStore;
+  readonly tokens: RefreshTokenStore;
+  readonly keys: ApiKeyStore;
+  readonly audit: AuditStore;
+  readonly analysis: AnalysisStore;
+  readonly signals: SignalStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer. */
@@ -157,6 +365,7 @@ export interface Storage {
   ingest(organizationId: string, rows: InteractionInput[]): Promise<IngestOutcome>;
 
   getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null>;
+  getCustomerById(organizationId: string, id: string): Promise<Customer | null>;
   listInteractions(query: InteractionQuery): Promise<Interaction[]>;
   countInteractions(organizationId: string): Promise<number>;
 }

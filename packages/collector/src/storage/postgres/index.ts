@@ -1,4 +1,5 @@
-import { uuidv7 } from '@heed/protocol';
+import type { ConnectionOptions } from 'node:tls';
+import { isUuid, uuidv7 } from '@heed/protocol';
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -18,10 +19,15 @@ import {
   type NewApiKey,
   type Storage,
 } from '../types.js';
+import { PostgresAnalysis } from './analysis.js';
+import { PostgresAudit } from './audit.js';
+import { postgresCustomers, postgresInsights } from './insights.js';
+import { PostgresApiKeys } from './keys.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
+import { PostgresSignals } from './signals.js';
+import { PostgresRefreshTokens } from './tokens.js';
 import { PostgresUsers } from './users.js';
-import { postgresCustomers, postgresInsights } from './insights.js';
 
 type Db = NodePgDatabase<typeof t>;
 
@@ -34,6 +40,8 @@ export interface PostgresOptions {
   /** Statement timeout (ms). Default 15000. */
   statementTimeoutMs?: number;
   onPoolError?: (err: Error) => void;
+  /** TLS options for the connection (node:tls). */
+  ssl?: ConnectionOptions;
 }
 
 const MIGRATION_LOCK = 72_6565_64; // arbitrary advisory lock key for migrations
@@ -45,6 +53,11 @@ export class PostgresStorage implements Storage {
   readonly users: PostgresUsers;
   readonly insights: ReturnType<typeof postgresInsights>;
   readonly customers: ReturnType<typeof postgresCustomers>;
+  readonly tokens: PostgresRefreshTokens;
+  readonly keys: PostgresApiKeys;
+  readonly audit: PostgresAudit;
+  readonly analysis: PostgresAnalysis;
+  readonly signals: PostgresSignals;
 
   constructor(opts: PostgresOptions) {
     this.pool = new pg.Pool({
@@ -54,6 +67,7 @@ export class PostgresStorage implements Storage {
       statement_timeout: opts.statementTimeoutMs ?? 15_000,
       query_timeout: (opts.statementTimeoutMs ?? 15_000) + 1000,
       idleTimeoutMillis: 30_000,
+      ...(opts.ssl ? { ssl: opts.ssl } : {}),
     });
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', (err) => opts.onPoolError?.(err));
@@ -61,6 +75,11 @@ export class PostgresStorage implements Storage {
     this.users = new PostgresUsers(this.db);
     this.insights = postgresInsights(this.pool);
     this.customers = postgresCustomers(this.pool);
+    this.tokens = new PostgresRefreshTokens(this.pool);
+    this.keys = new PostgresApiKeys(this.pool);
+    this.audit = new PostgresAudit(this.pool);
+    this.analysis = new PostgresAnalysis(this.pool);
+    this.signals = new PostgresSignals(this.pool);
   }
 
   async migrate(): Promise<string[]> {
@@ -191,6 +210,16 @@ export class PostgresStorage implements Storage {
       client.release();
     }
     return outcome;
+  }
+
+  async getCustomerById(organizationId: string, id: string): Promise<Customer | null> {
+    if (!isUuid(id)) return null;
+    const [row] = await this.db
+      .select()
+      .from(t.customers)
+      .where(and(eq(t.customers.organizationId, organizationId), eq(t.customers.id, id)))
+      .limit(1);
+    return row ? toCustomer(row) : null;
   }
 
   async getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null> {

@@ -33,6 +33,7 @@ export const users = pgTable('users', {
   isActive: boolean('is_active').notNull(),
   lastLoginAt: ts('last_login_at'),
   passwordChangedAt: ts('password_changed_at'),
+  tokensValidAfter: ts('tokens_valid_after'),
   ...audit,
 });
 

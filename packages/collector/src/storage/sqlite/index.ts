@@ -20,10 +20,15 @@ import {
   type NewApiKey,
   type Storage,
 } from '../types.js';
+import { SqliteAnalysis } from './analysis.js';
+import { SqliteAudit } from './audit.js';
+import { sqliteCustomers, sqliteInsights } from './insights.js';
+import { SqliteApiKeys } from './keys.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
+import { SqliteSignals } from './signals.js';
+import { SqliteRefreshTokens } from './tokens.js';
 import { SqliteUsers } from './users.js';
-import { sqliteCustomers, sqliteInsights } from './insights.js';
 
 type Db = BetterSQLite3Database<typeof t>;
 
@@ -44,6 +49,11 @@ export class SqliteStorage implements Storage {
   readonly users: SqliteUsers;
   readonly insights: ReturnType<typeof sqliteInsights>;
   readonly customers: ReturnType<typeof sqliteCustomers>;
+  readonly tokens: SqliteRefreshTokens;
+  readonly keys: SqliteApiKeys;
+  readonly audit: SqliteAudit;
+  readonly analysis: SqliteAnalysis;
+  readonly signals: SqliteSignals;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -56,6 +66,11 @@ export class SqliteStorage implements Storage {
     this.users = new SqliteUsers(this.db);
     this.insights = sqliteInsights(this.sqlite);
     this.customers = sqliteCustomers(this.sqlite);
+    this.tokens = new SqliteRefreshTokens(this.sqlite);
+    this.keys = new SqliteApiKeys(this.sqlite);
+    this.audit = new SqliteAudit(this.sqlite);
+    this.analysis = new SqliteAnalysis(this.sqlite);
+    this.signals = new SqliteSignals(this.sqlite);
   }
 
   async migrate(): Promise<string[]> {
@@ -244,6 +259,15 @@ export class SqliteStorage implements Storage {
       });
     }
     return stored.map((x) => x.row.messageId);
+  }
+
+  async getCustomerById(organizationId: string, id: string): Promise<Customer | null> {
+    const row = this.db
+      .select()
+      .from(t.customers)
+      .where(and(eq(t.customers.organizationId, organizationId), eq(t.customers.id, id)))
+      .get();
+    return row ? toCustomer(row) : null;
   }
 
   async getCustomerByExternalId(organizationId: string, externalId: string): Promise<Customer | null> {

@@ -27,6 +27,7 @@ export const users = sqliteTable('users', {
   isActive: integer('is_active', { mode: 'boolean' }).notNull(),
   lastLoginAt: ts('last_login_at'),
   passwordChangedAt: ts('password_changed_at'),
+  tokensValidAfter: ts('tokens_valid_after'),
   ...audit,
 });
 

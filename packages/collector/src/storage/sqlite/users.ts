@@ -1,7 +1,7 @@
 import { uuidv7 } from '@heed/protocol';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import type { BetterSQLite3Database } from 'drizzle-orm/better-sqlite3';
-import type { NewUser, User, UserStore } from '../types.js';
+import type { NewUser, User, UserPatch, UserStore } from '../types.js';
 import * as t from './schema.js';
 
 type Row = typeof t.users.$inferSelect;
@@ -16,6 +16,7 @@ function toUser(row: Row): User {
     isActive: row.isActive,
     lastLoginAt: row.lastLoginAt,
     createdAt: row.createdAt,
+    tokensValidAfter: row.tokensValidAfter,
   };
 }
 
@@ -54,5 +55,57 @@ export class SqliteUsers implements UserStore {
       .where(eq(sql`lower(${t.users.email})`, email.toLowerCase()))
       .get();
     return row ? { ...toUser(row), passwordHash: row.passwordHash } : null;
+  }
+
+  async list(organizationId: string): Promise<User[]> {
+    const rows = this.db
+      .select()
+      .from(t.users)
+      .where(eq(t.users.organizationId, organizationId))
+      .orderBy(asc(t.users.createdAt), asc(t.users.id))
+      .all();
+    return rows.map(toUser);
+  }
+
+  async update(organizationId: string, id: string, patch: UserPatch): Promise<User | null> {
+    const set: Partial<typeof t.users.$inferInsert> = {};
+    if (patch.role !== undefined) set.role = patch.role;
+    if (patch.name !== undefined) set.name = patch.name;
+    if (patch.isActive !== undefined) set.isActive = patch.isActive;
+    // A new role or a deactivation ends the sessions that carried the old state.
+    if (patch.role !== undefined || patch.isActive === false) set.tokensValidAfter = new Date();
+    if (Object.keys(set).length === 0) return this.findById(organizationId, id);
+    const row = this.db
+      .update(t.users)
+      .set(set)
+      .where(and(eq(t.users.organizationId, organizationId), eq(t.users.id, id)))
+      .returning()
+      .get();
+    return row ? toUser(row) : null;
+  }
+
+  async setPassword(organizationId: string, id: string, passwordHash: string): Promise<void> {
+    const now = new Date();
+    this.db
+      .update(t.users)
+      .set({ passwordHash, passwordChangedAt: now, tokensValidAfter: now })
+      .where(and(eq(t.users.organizationId, organizationId), eq(t.users.id, id)))
+      .run();
+  }
+
+  async revokeAccessTokens(organizationId: string, id: string): Promise<void> {
+    this.db
+      .update(t.users)
+      .set({ tokensValidAfter: new Date() })
+      .where(and(eq(t.users.organizationId, organizationId), eq(t.users.id, id)))
+      .run();
+  }
+
+  async recordLogin(organizationId: string, id: string, at: Date): Promise<void> {
+    this.db
+      .update(t.users)
+      .set({ lastLoginAt: at })
+      .where(and(eq(t.users.organizationId, organizationId), eq(t.users.id, id)))
+      .run();
   }
 }

@@ -1,11 +1,15 @@
 import type { Migration } from '../../migrations.js';
 import init from './0001_init.js';
 import sentimentScore from './0002_sentiment_score.js';
+import security from './0003_security.js';
 import insights from './0004_insights.js';
+import analysis from './0005_analysis.js';
 
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const migrations: Migration[] = [
   { version: '0001_init', sql: init },
   { version: '0002_sentiment_score', sql: sentimentScore },
+  { version: '0003_security', sql: security },
   { version: '0004_insights', sql: insights },
+  { version: '0005_analysis', sql: analysis },
 ];

@@ -1,0 +1,70 @@
+import { z } from '@hono/zod-openapi';
+import type { User } from '../../storage/types.js';
+
+export const errorSchema = z
+  .object({
+    error: z.string(),
+    code: z.string(),
+    details: z
+      .array(z.object({ index: z.number().optional(), field: z.string(), message: z.string() }))
+      .optional(),
+    requestId: z.string().optional(),
+  })
+  .openapi('AccountError');
+
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: errorSchema } },
+});
+
+/** Error answers shared by the account, key and audit routes. */
+export const errors = {
+  400: err('Invalid request'),
+  401: err('Missing, invalid, expired or revoked credentials'),
+  403: err('Your role does not allow this'),
+  404: err('No such resource in your organization'),
+  409: err('Conflicts with the current state'),
+  429: err('Rate limited: see Retry-After'),
+};
+
+export const bearer = [{ bearerAuth: [] }];
+export const ADMIN = ['admin'] as const;
+
+export const userSchema = z
+  .object({
+    id: z.string(),
+    organizationId: z.string(),
+    email: z.string(),
+    name: z.string().nullable(),
+    role: z.enum(['admin', 'analyst', 'viewer']),
+    isActive: z.boolean(),
+    lastLoginAt: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .openapi('User');
+
+export function userJson(u: User): z.infer<typeof userSchema> {
+  return {
+    id: u.id,
+    organizationId: u.organizationId,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    isActive: u.isActive,
+    lastLoginAt: u.lastLoginAt?.toISOString() ?? null,
+    createdAt: u.createdAt.toISOString(),
+  };
+}
+
+export const sessionSchema = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().openapi({ description: 'Seconds until the access token expires' }),
+    refreshToken: z.string(),
+    refreshExpiresIn: z.number().openapi({ description: 'Seconds until the refresh token expires' }),
+    user: userSchema,
+  })
+  .openapi('Session');
+
+export const passwordField = z.string().min(1).max(200);
