@@ -2,6 +2,7 @@ import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from './settings.js';
 import { shutdown } from './shutdown.js';
+import { MemoryStorage } from './storage.js';
 import { fakeCollector, recordedCore, track } from './test-helpers.js';
 
 const collector = fakeCollector();
@@ -298,6 +299,28 @@ describe('unload', () => {
     expect(body.writeKey).toBe('wk_test');
     expect(body.batch.length).toBeGreaterThan(10);
     expect(body.batch[0].event).toBe('Event 0');
+  });
+
+  it('covers events whose storage write has not finished yet', async () => {
+    const beacons: string[] = [];
+    let release: () => void = () => {};
+    const slow = new MemoryStorage();
+    const add = slow.add.bind(slow);
+    slow.add = async (entries, max) => {
+      await new Promise<void>((r) => {
+        release = r;
+      });
+      return add(entries, max);
+    };
+    const { core } = recordedCore({ storage: slow, beacon: (_u, b) => beacons.push(b) > 0 });
+    void core.enqueue(track(1));
+    void core.enqueue(track(2)); // waits behind the first write
+    core.flushOnUnload(); // the page goes away now
+    expect(JSON.parse(beacons[0]!).batch.map((e: { event: string }) => e.event)).toEqual([
+      'Event 1',
+      'Event 2',
+    ]);
+    release();
   });
 });
 

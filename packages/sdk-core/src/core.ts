@@ -111,10 +111,11 @@ export class Core {
       const errors = s.validate?.(event) ?? [];
       if (errors.length > 0) return this.#drop('invalid', [{ id: event.messageId }], errors);
       const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
+      // Known to the unload path at once, before any await: a page may go away right after track().
+      this.#unsent.set(entry.id, entry);
       // One store at a time, in call order: with backpressure, each waits for its own room.
       const store = async () => {
         if (s.overflow === 'backpressure') await this.#waitForRoom();
-        this.#unsent.set(entry.id, entry);
         return s.storage.add([entry], s.maxQueueSize);
       };
       const stored = this.#gate.then(store, store);

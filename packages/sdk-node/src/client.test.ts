@@ -72,7 +72,7 @@ describe('sdk-node', () => {
   });
 
   it('shutdown delivers what was queued while the collector was failing', async () => {
-    const { fake, heed } = await setup({ retryBaseMs: 20, retryCapMs: 50 });
+    const { fake, heed, dropped } = await setup({ retryBaseMs: 20, retryCapMs: 50, maxRetries: 1_000 });
     fake.state.status = 503;
     for (let i = 0; i < 5; i++) await heed.track({ userId: 'u', event: `E${i}` });
     await heed.flush();
@@ -81,6 +81,7 @@ describe('sdk-node', () => {
     }, 150);
     await expect(heed.shutdown(5_000)).resolves.toEqual({ undelivered: 0 });
     expect(fake.stored.size).toBe(5);
+    expect(dropped).toEqual([]);
   });
 
   it('shutdown reports what it could not deliver in time', async () => {
