@@ -13,6 +13,7 @@ import { authRoutes } from './routes/auth/index.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { customersRoutes } from './routes/customers/index.js';
 import { exportRoutes } from './routes/export/index.js';
+import { exportRoutes } from './routes/export/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { insightsRoutes } from './routes/insights/index.js';
 import { interactionsRoutes } from './routes/interactions/index.js';
@@ -111,6 +112,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', insightsRoutes(ctx));
   app.route('/', interactionsRoutes(ctx));
   app.route('/', customersRoutes(ctx));
+  app.route('/', exportRoutes(ctx));
   app.route('/', exportRoutes(ctx));
   app.route('/', predictRoutes(ctx));
   app.route('/', patternRoutes(ctx));
