@@ -6,6 +6,7 @@ import { HeedError } from '../../errors.js';
 import { DEFAULT_BODY_LIMITS, readJsonBody } from '../../ingest/body.js';
 import { answer, ingestTranslated, resolveRequestKey } from '../../ingest/compat.js';
 import { ingestCors } from '../../middleware/ingest-cors.js';
+import { checkOrigin } from '../../middleware/write-key.js';
 import { fromSegment, SEGMENT_SINGLE_PATHS } from './map.js';
 
 /**
@@ -60,7 +61,55 @@ export function segmentRoutes(ctx: AppContext) {
     return answer(c, result, items.length, { success: true });
   });
   document(app, '/v1/b', 'Segment analytics.js batch ({ batch, sentAt, writeKey })');
+
+  // analytics.js (AnalyticsBrowser) reads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`:
+  // answering them here points it at this collector, so `cdnURL` is the only setting to change.
+  const settingsPath = '/v1/projects/:writeKey/settings';
+  app.use(settingsPath, ingestCors({ allowMethods: ['GET', 'OPTIONS'] }));
+  app.get(settingsPath, async (c) => {
+    const writeKey = c.req.param('writeKey');
+    const key = await ctx.resolveKey(writeKey);
+    checkOrigin(c, key);
+    c.header('Cache-Control', 'public, max-age=300');
+    return c.json(browserSettings(writeKey, publicBase(c, ctx.config.trustProxy)));
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/projects/{writeKey}/settings',
+    tags: ['Compatibility: Segment'],
+    summary: "analytics.js settings (set AnalyticsBrowser's cdnURL to this collector)",
+    request: { params: z.object({ writeKey: z.string() }) },
+    responses: {
+      200: { description: 'Settings whose Segment.io integration sends to this collector' },
+      401: { description: 'Unknown write key' },
+    },
+  });
   return app;
+}
+
+/** The collector's public origin as the browser sees it (behind a trusted proxy: X-Forwarded-*). */
+function publicBase(c: Context, trustProxy: boolean): { host: string; protocol: 'http' | 'https' } {
+  const url = new URL(c.req.url);
+  const fwdHost = trustProxy ? c.req.header('x-forwarded-host')?.split(',')[0]?.trim() : undefined;
+  const fwdProto = trustProxy ? c.req.header('x-forwarded-proto')?.split(',')[0]?.trim() : undefined;
+  const protocol = (fwdProto ?? url.protocol.replace(':', '')) === 'https' ? 'https' : 'http';
+  return { host: fwdHost || url.host, protocol };
+}
+
+/** The smallest settings document analytics.js needs: only the Segment.io destination, here. */
+function browserSettings(writeKey: string, base: { host: string; protocol: 'http' | 'https' }) {
+  return {
+    integrations: {
+      'Segment.io': { apiKey: writeKey, apiHost: `${base.host}/v1`, protocol: base.protocol },
+    },
+    plan: { track: { __default: { enabled: true, integrations: {} } } },
+    analyticsNextEnabled: true,
+    middlewareSettings: {},
+    enabledMiddleware: {},
+    edgeFunction: {},
+    metrics: { sampleRate: 0 },
+    remotePlugins: [],
+  };
 }
 
 /** Reads a JSON (or text/plain) body; over the limit is 400, as Segment answers, not 413. */

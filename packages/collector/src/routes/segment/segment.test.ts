@@ -202,6 +202,21 @@ describe.each(DIALECTS)('Segment compatibility endpoints on %s', (dialect) => {
     expect((await post('/v1/track', '{"userId":', { authorization: basic() })).status).toBe(400);
   });
 
+  it('serves analytics.js settings that point its Segment.io destination at this collector', async () => {
+    const res = await ctx.app.request(`http://heed.test:8080/v1/projects/${ctx.writeKey}/settings`, {
+      headers: { origin: 'https://shop.example' },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example');
+    const settings = (await res.json()) as { integrations: Record<string, unknown> };
+    expect(settings.integrations['Segment.io']).toEqual({
+      apiKey: ctx.writeKey,
+      apiHost: 'heed.test:8080/v1',
+      protocol: 'http',
+    });
+    expect((await ctx.app.request('/v1/projects/hk_w_nope/settings')).status).toBe(401);
+  });
+
   it('documents the paths in /openapi.json', async () => {
     const doc = (await (await ctx.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/track', '/v1/t', '/v1/b']));
