@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appWithOrg, userWithToken } from '../../../test/app.js';
+import { appWithOrg, event, userWithToken } from '../../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../test/databases.js';
 import { customerId, DAY, exec, row, setSentiment } from '../../../test/insights-seed.js';
 
@@ -13,12 +13,14 @@ describe.each(DIALECTS)('customers API on %s', (dialect) => {
   let headers: Record<string, string>;
   let headersB: Record<string, string>;
   let aliceId: string;
+  let writeKey: string;
 
   beforeAll(async () => {
     db = await freshDatabase(dialect);
     const a = await appWithOrg(db.storage, 'C');
     app = a.app;
     org = a.organizationId;
+    writeKey = a.writeKey;
     headers = (await userWithToken(db.storage, org, 'viewer')).headers;
     const orgB = await db.storage.createOrganization('B', `b-${Math.random()}`);
     headersB = (await userWithToken(db.storage, orgB, 'viewer')).headers;
@@ -98,5 +100,29 @@ describe.each(DIALECTS)('customers API on %s', (dialect) => {
     expect((await get(`/api/customers/${aliceId}`, headersB)).status).toBe(404);
     expect((await get('/api/customers/not-a-uuid')).status).toBe(404);
     expect((await get(`/api/customers/${crypto.randomUUID()}`)).status).toBe(404);
+  });
+
+  it('shows traits and metadata in clear although PII is stored encrypted', async () => {
+    const res = await app.request('/v1/batch', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        batch: [
+          event({ type: 'identify', userId: 'pii-user', traits: { email: 'pii@example.com', plan: 'pro' } }),
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const [stored] = (await exec(db.storage, 'SELECT traits FROM customers WHERE external_id = ?', [
+      'pii-user',
+    ])) as {
+      traits: unknown;
+    }[];
+    expect(JSON.stringify(stored?.traits)).not.toContain('pii@example.com');
+    const list = await get('/api/customers?search=pii-');
+    expect(list.body.data[0].traits).toMatchObject({ email: 'pii@example.com', plan: 'pro' });
+    const profile = await get(`/api/customers/${list.body.data[0].id}`);
+    expect(profile.body.customer.traits.email).toBe('pii@example.com');
+    expect(profile.body.recentInteractions[0].metadata.traits.email).toBe('pii@example.com');
   });
 });

@@ -1,3 +1,4 @@
+import type { JsonObject } from '@heed/protocol';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CACHE_TTL_MS } from '../../cache/index.js';
 import type { AppContext } from '../../context.js';
@@ -14,6 +15,7 @@ import {
   pagination,
   paginationSchema,
   READ_ROLES,
+  revealInteractions,
 } from '../insights/filters.js';
 
 const customerSchema = z
@@ -135,7 +137,8 @@ export function customersRoutes(ctx: AppContext) {
       });
       return { data: rows.map(customerJson), pagination: pagination(q.page, q.pageSize, total) };
     });
-    return c.json(body, 200);
+    const data = body.data.map((cu) => ({ ...cu, traits: ctx.pii.decryptTraits(cu.traits as JsonObject) }));
+    return c.json({ ...body, data }, 200);
   });
 
   app.use('/api/customers/:id', auth);
@@ -162,7 +165,14 @@ export function customersRoutes(ctx: AppContext) {
       };
     });
     if (!body) throw new HeedError('not_found', 'No such customer');
-    return c.json(body, 200);
+    return c.json(
+      {
+        ...body,
+        customer: { ...body.customer, traits: ctx.pii.decryptTraits(body.customer.traits as JsonObject) },
+        recentInteractions: revealInteractions(ctx.pii, body.recentInteractions),
+      },
+      200,
+    );
   });
 
   return app;

@@ -1,6 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.js';
 import type { AuthVariables } from '../../middleware/auth.js';
+import { decryptMetadata } from '../../security/pii.js';
+import type { InsightRow } from '../../storage/types.js';
 import { bearer, errorResponses, filterQuery, READ_ROLES, toFilters } from '../insights/filters.js';
 import { EXPORT_COLUMNS, exportStream } from './stream.js';
 
@@ -38,7 +40,8 @@ export function exportRoutes(ctx: AppContext) {
     const filters = toFilters(c.get('auth').organizationId, q, { window: false });
     const csv = q.format === 'csv';
     const stamp = new Date().toISOString().slice(0, 10);
-    return c.body(exportStream(ctx.storage.insights, filters, q.format), 200, {
+    const reveal = (r: InsightRow) => ({ ...r, metadata: decryptMetadata(ctx.pii, r.metadata) });
+    return c.body(exportStream(ctx.storage.insights, filters, q.format, 1000, reveal), 200, {
       'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'content-disposition': `attachment; filename="interactions-${stamp}.${csv ? 'csv' : 'ndjson'}"`,
       'cache-control': 'no-store',

@@ -57,6 +57,8 @@ export function exportStream(
   filters: InsightFilters,
   format: ExportFormat,
   batchSize = 1000,
+  /** Applied to each row before it is written (PII decryption). */
+  reveal: (row: InsightRow) => InsightRow = (r) => r,
 ): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let cursor: ExportCursor | null = null;
@@ -67,18 +69,19 @@ export function exportStream(
       async pull(controller) {
         if (done) return;
         const page = await store.exportBatch(filters, cursor, batchSize);
+        const rows = page.rows.map(reveal);
         let text: string;
         if (format === 'csv') {
           // csv-stringify: RFC 4180 quoting (commas, quotes, line breaks), and formula escaping so
           // that customer text starting with = + - @ is not run as a formula by spreadsheets.
-          text = stringify(page.rows.map(csvRecord), {
+          text = stringify(rows.map(csvRecord), {
             header: first,
             columns: [...EXPORT_COLUMNS],
             escape_formulas: true,
             cast: { number: (n) => String(n) },
           });
         } else {
-          text = page.rows.map(ndjsonRecord).join('');
+          text = rows.map(ndjsonRecord).join('');
         }
         first = false;
         if (text) controller.enqueue(encoder.encode(text));

@@ -1,6 +1,7 @@
 import { CHANNELS } from '@heed/protocol';
 import { z } from '@hono/zod-openapi';
 import { HeedError } from '../../errors.js';
+import { decryptMetadata, type PiiCipher } from '../../security/pii.js';
 import type { InsightFilters, InsightRow } from '../../storage/types.js';
 
 /** Without `from`, queries cover the 30 days before `to` (or now): bounded work on large tables. */
@@ -115,6 +116,17 @@ export function interactionJson(r: InsightRow): InteractionJson {
     timestamp: r.timestamp.toISOString(),
     processedAt: r.processedAt?.toISOString() ?? null,
   };
+}
+
+/**
+ * PII in metadata (traits) is stored encrypted; it is decrypted only on the way out, after the cache,
+ * so cached answers (in memory or Redis) hold ciphertext only.
+ */
+export function revealInteractions<T extends { metadata: Record<string, unknown> }>(
+  pii: PiiCipher,
+  rows: T[],
+): T[] {
+  return rows.map((r) => ({ ...r, metadata: decryptMetadata(pii, r.metadata as InsightRow['metadata']) }));
 }
 
 export const paginationSchema = z

@@ -12,6 +12,7 @@ import {
   pagination,
   paginationSchema,
   READ_ROLES,
+  revealInteractions,
   toFilters,
   windowJson,
 } from './filters.js';
@@ -126,7 +127,7 @@ export function insightsRoutes(ctx: AppContext) {
       });
       return { data: rows.map(interactionJson), pagination: pagination(q.page, q.pageSize, total) };
     });
-    return c.json(body, 200);
+    return c.json({ ...body, data: revealInteractions(ctx.pii, body.data) }, 200);
   });
 
   app.use(trendsRoute.path, auth);

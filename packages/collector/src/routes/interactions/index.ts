@@ -13,6 +13,7 @@ import {
   pagination,
   paginationSchema,
   READ_ROLES,
+  revealInteractions,
   toFilters,
 } from '../insights/filters.js';
 
@@ -73,7 +74,7 @@ export function interactionsRoutes(ctx: AppContext) {
         pagination: pagination(q.page, q.pageSize, total),
       };
     });
-    return c.json(body, 200);
+    return c.json({ ...body, data: revealInteractions(ctx.pii, body.data) }, 200);
   });
   return app;
 }
