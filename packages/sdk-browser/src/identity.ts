@@ -5,9 +5,14 @@ export function kv(prefix: string) {
   const mem: Record<string, string> = {};
   return {
     get<T>(k: string): T | undefined {
+      let v: string | null | undefined = mem[k];
       try {
-        const v = localStorage.getItem(prefix + k) ?? mem[k];
-        return v === undefined || v === null ? undefined : JSON.parse(v);
+        v = localStorage.getItem(prefix + k) ?? v;
+      } catch {
+        // storage refused: the in-memory copy stands in
+      }
+      try {
+        return v ? JSON.parse(v) : undefined;
       } catch {
         return undefined;
       }
