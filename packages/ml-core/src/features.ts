@@ -18,6 +18,8 @@ export interface HashedNgramConfig {
   maxFeatures: number;
   /** Hash seed. */
   seed: number;
+  /** Count each feature once per text (presence instead of frequency). Default false. */
+  binary?: boolean;
   /** Optional lexicon file (JSON object word -> valence) in the model directory, e.g. `lexicon.json`. */
   lexicon?: string;
 }
@@ -96,6 +98,18 @@ function isWord(token: string): boolean {
 }
 
 function isNegation(token: string): boolean {
+  // Cheap pre-check: every negation ends in o, r, t, e, g, n or y ("no", "nor", "not", "none"...).
+  const last = token.charCodeAt(token.length - 1);
+  if (
+    last !== 111 &&
+    last !== 114 &&
+    last !== 116 &&
+    last !== 101 &&
+    last !== 103 &&
+    last !== 110 &&
+    last !== 121
+  )
+    return false;
   return NEGATIONS.has(token) || token.endsWith("n't");
 }
 
@@ -150,7 +164,7 @@ export function featurize(
     indices[n++] = negated ? fnv(t, seed ^ SALT.negated) & mask : h & mask;
     if (negated) negatedLeft--;
     if (config.negation) {
-      if (isNegation(t)) negatedLeft = NEGATION_SCOPE;
+      if (word && isNegation(t)) negatedLeft = NEGATION_SCOPE;
       else if (!word) negatedLeft = 0;
     }
     const v = lexicon?.get(t);
@@ -174,7 +188,39 @@ export function featurize(
     }
   }
   if (config.charNgrams) n = charNgrams(tokens, config, indices, n, limit);
+  if (config.binary) n = dedupe(indices, n);
   return { indices, count: n };
+}
+
+// Open-addressing set reused across calls; a slot is live when its stamp equals the current one.
+const SET_SIZE = 4096;
+const setKeys = new Int32Array(SET_SIZE);
+const setStamps = new Uint32Array(SET_SIZE);
+let stamp = 0;
+
+/** Removes repeated indices in place (first occurrence kept, order preserved); returns the new count. */
+function dedupe(indices: Int32Array, n: number): number {
+  if (n > SET_SIZE / 2) {
+    const unique = [...new Set(indices.subarray(0, n))];
+    indices.set(unique);
+    return unique.length;
+  }
+  stamp = (stamp + 1) >>> 0;
+  if (stamp === 0) {
+    setStamps.fill(0);
+    stamp = 1;
+  }
+  let kept = 0;
+  for (let i = 0; i < n; i++) {
+    const v = indices[i]!;
+    let slot = Math.imul(v, 0x9e3779b1) >>> 20; // top 12 bits: SET_SIZE = 2^12
+    while (setStamps[slot] === stamp && setKeys[slot] !== v) slot = (slot + 1) & (SET_SIZE - 1);
+    if (setStamps[slot] === stamp) continue;
+    setStamps[slot] = stamp;
+    setKeys[slot] = v;
+    indices[kept++] = v;
+  }
+  return kept;
 }
 
 function charNgrams(
@@ -190,14 +236,14 @@ function charNgrams(
   let n = start;
   for (const t of tokens) {
     if (!isWord(t) || t.length < 2) continue;
-    const padded = `<${t}>`;
-    const len = padded.length;
+    // Positions 0 and len-1 are the virtual boundary marks '<' and '>' around the word.
+    const len = t.length + 2;
     // One FNV pass per start position yields the n-grams of every length from that position.
     for (let s = 0; s + min <= len; s++) {
       let h = salt;
       const end = Math.min(len, s + max);
       for (let k = s; k < end; k++) {
-        h ^= padded.charCodeAt(k);
+        h ^= k === 0 ? 60 : k === len - 1 ? 62 : t.charCodeAt(k - 1);
         h = Math.imul(h, 0x01000193);
         if (k - s + 1 >= min) {
           if (n >= limit) return n;

@@ -20,6 +20,8 @@ const EMAIL_RE = /[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}/g;
 const NUMBER_RE = /(?<![\p{L}\p{N}_])\d+(?:[.,]\d+)*(?![\p{L}\p{N}_])/gu;
 const WHITESPACE_RE = /\s+/g;
 const DIGIT_RE = /\d/;
+// Whitespace that needs collapsing: a run of two or more, or any whitespace other than a plain space.
+const MESSY_SPACE_RE = /\s\s|[^\S ]/;
 
 /**
  * Normalises a text for the sentiment model:
@@ -35,10 +37,23 @@ export function preprocess(text: string, maxLength: number = MAX_TEXT_LENGTH): s
   // Cheap guards skip the regular expressions that cannot match (most texts have no URL or e-mail).
   if (normalised.includes('://') || normalised.includes('www.'))
     normalised = normalised.replace(URL_RE, PLACEHOLDERS.url);
-  if (normalised.includes('@')) normalised = normalised.replace(EMAIL_RE, PLACEHOLDERS.email);
+  if (mayHaveEmail(normalised)) normalised = normalised.replace(EMAIL_RE, PLACEHOLDERS.email);
   if (DIGIT_RE.test(normalised)) normalised = normalised.replace(NUMBER_RE, PLACEHOLDERS.number);
-  normalised = normalised.replace(WHITESPACE_RE, ' ').trim();
+  if (MESSY_SPACE_RE.test(normalised)) normalised = normalised.replace(WHITESPACE_RE, ' ');
+  normalised = normalised.trim();
   return truncate(normalised, maxLength);
+}
+
+/** True when some "@" is followed by a "." before the next space: the only shape an address can have. */
+function mayHaveEmail(text: string): boolean {
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    for (let i = at + 1; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 46 /* . */) return true;
+      if (c <= 32) break;
+    }
+  }
+  return false;
 }
 
 function truncate(text: string, maxLength: number): string {

@@ -5,7 +5,10 @@ export interface InputTensor {
   dims: number[];
 }
 
-/** Turns a batch of raw texts into model inputs. Encoders know nothing about onnxruntime. */
+/**
+ * Turns a batch of raw texts into model inputs. Encoders know nothing about onnxruntime. Returned
+ * arrays may be reused by the next encode() call, so the model runs one batch at a time.
+ */
 export interface TextEncoder {
   /** Input tensors by name. `inputNames` are the model's inputs, for encoders with optional ones. */
   encode(texts: readonly string[], inputNames: readonly string[]): Record<string, InputTensor>;

@@ -56,7 +56,16 @@ export async function createOnnxModel(
   const slowMs = options.slowPredictionMs ?? SLOW_PREDICTION_MS;
   let closed = false;
 
-  async function predict(texts: string[]): Promise<SentimentResult[]> {
+  // One batch at a time per model: encoders reuse their buffers, and processingTimeMs then measures
+  // this batch alone. Parallelism comes from worker threads, each with its own model.
+  let queue: Promise<unknown> = Promise.resolve();
+  function predict(texts: string[]): Promise<SentimentResult[]> {
+    const result = queue.then(() => runBatch(texts));
+    queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async function runBatch(texts: string[]): Promise<SentimentResult[]> {
     if (closed) throw new Error(`model ${spec.name} is closed`);
     const started = performance.now();
     const live = texts.map((t, i) => ({ t, i })).filter(({ t }) => t.trim() !== '');
