@@ -17,7 +17,7 @@ export interface TestCollector extends RunningServer {
  * PostgreSQL database), one organization and a write key.
  */
 export async function startCollector(
-  opts: { databaseUrl?: string; port?: number } = {},
+  opts: { databaseUrl?: string; port?: number; env?: Record<string, string> } = {},
 ): Promise<TestCollector> {
   const dir = mkdtempSync(join(tmpdir(), 'heed-test-'));
   const config = loadConfig({
@@ -27,6 +27,7 @@ export async function startCollector(
     JWT_SECRET: 'test-secret-test-secret-test-secret-0000',
     ENCRYPTION_KEY: '0'.repeat(64),
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   });
   const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   const server = await startServer(config, { logger: createLogger('silent'), storage });
