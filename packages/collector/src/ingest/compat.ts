@@ -128,7 +128,8 @@ export function inferChannel(h: ChannelHints): Channel {
 export function renameFields<T extends { field: string }>(details: T[], names: Record<string, string>): T[] {
   return details.map((d) => {
     const head = d.field.split('.')[0] ?? '';
-    const renamed = names[d.field] ?? (names[head] ? `${names[head]}${d.field.slice(head.length)}` : d.field);
+    const own = (k: string) => (Object.hasOwn(names, k) ? names[k] : undefined);
+    const renamed = own(d.field) ?? (own(head) ? `${own(head)}${d.field.slice(head.length)}` : d.field);
     return renamed === d.field ? d : { ...d, field: renamed };
   });
 }

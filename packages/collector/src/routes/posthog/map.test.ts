@@ -156,6 +156,15 @@ describe('fromPosthog', () => {
     expect(group).toMatchObject({ type: 'group', groupId: 'company:acme', traits: { plan: 'pro' } });
   });
 
+  it('treats any other event name as a track, even one that is an Object property name', () => {
+    for (const event of ['constructor', 'toString', '__proto__', 'Signed Up']) {
+      expect(normalized({ event, distinct_id: 'u', uuid: `t-${event}` })).toMatchObject({
+        type: 'track',
+        eventType: event,
+      });
+    }
+  });
+
   it('marks a person posthog-js says is not identified as anonymous', () => {
     const e = normalized({
       event: 'x',

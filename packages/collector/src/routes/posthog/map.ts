@@ -103,7 +103,7 @@ export function fromPosthog(raw: unknown, opts: PosthogMapOptions): unknown {
   const distinctId = distinctIdOf(raw.distinct_id ?? raw.$distinct_id ?? props.distinct_id);
   for (const k of TRANSPORT_KEYS) delete props[k];
   const name = typeof raw.event === 'string' ? raw.event.trim() : '';
-  const type: EventType = POSTHOG_CALL_TYPES[name] ?? 'track';
+  const type: EventType = Object.hasOwn(POSTHOG_CALL_TYPES, name) ? POSTHOG_CALL_TYPES[name]! : 'track';
   const set: JsonObject = {
     ...(isPlainObject(props.$set) ? props.$set : {}),
     ...(isPlainObject(raw.$set) ? raw.$set : {}),
