@@ -29,7 +29,11 @@ export async function startCollector(
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const storage = createStorage({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    databaseTls: config.databaseTls,
+  });
   const server = await startServer(config, { logger: createLogger('silent'), storage });
   const organizationId = await storage.createOrganization('Test', `test-${Date.now()}-${Math.random()}`);
   const key = generateApiKey('write');
