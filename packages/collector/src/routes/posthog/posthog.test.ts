@@ -153,6 +153,13 @@ describe.each(DIALECTS)('PostHog compatibility endpoints on %s', (dialect) => {
     expect(await rowsOf('ph-err')).toHaveLength(0);
   });
 
+  it('documents the capture paths in /openapi.json', async () => {
+    const doc = (await (await ctx.app.request('/openapi.json')).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/batch/', '/capture/', '/e/', '/i/v0/e/']),
+    );
+  });
+
   it('answers CORS preflights from any origin', async () => {
     const res = await ctx.app.request('/e/', {
       method: 'OPTIONS',
