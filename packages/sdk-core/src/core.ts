@@ -2,7 +2,7 @@ import type { FieldError, HeedEvent } from '@heed/protocol';
 import { LIMITS, utf8Length } from '@heed/protocol';
 import { backoffDelay } from './backoff.js';
 import { batchBody, type Outcome, postBatch } from './delivery.js';
-import { type CoreEvents, type DropReason, Emitter, type Listener } from './events.js';
+import type { CoreEvents, DropReason, Listener } from './events.js';
 import { type CoreSettings, type ResolvedSettings, resolveSettings } from './settings.js';
 import type { QueueEntry } from './storage.js';
 import { cancel, later } from './timers.js';
@@ -23,7 +23,7 @@ function hash01(s: string): number {
  */
 export class Core {
   readonly settings: ResolvedSettings;
-  #emitter = new Emitter();
+  #listeners = new Map<keyof CoreEvents, Set<(payload: never) => void>>();
   /** Events this client queued or claimed that are not settled yet: what an unload send covers. */
   #unsent = new Map<string, QueueEntry>();
   #timer: unknown;
@@ -42,8 +42,23 @@ export class Core {
     this.#optedOut = this.settings.optedOut;
   }
 
+  /** Listens to `delivered`, `dropped` and `error`; returns an unsubscribe function. */
   on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void {
-    return this.#emitter.on(type, fn);
+    const set = this.#listeners.get(type) ?? new Set();
+    this.#listeners.set(type, set);
+    set.add(fn);
+    return () => set.delete(fn);
+  }
+
+  /** A listener that throws does not stop the others or the SDK. */
+  #emit<K extends keyof CoreEvents>(type: K, payload: CoreEvents[K]): void {
+    for (const fn of (this.#listeners.get(type) ?? []) as Set<Listener<K>>) {
+      try {
+        fn(payload);
+      } catch {
+        // the host's listener failed: its problem, not delivery's
+      }
+    }
   }
 
   /** Stops queueing new events (they are dropped with reason `opted_out`). */
@@ -69,7 +84,7 @@ export class Core {
   #drop(reason: DropReason, entries: { id: string }[], details?: FieldError[]): void {
     if (entries.length === 0) return;
     for (const e of entries) this.#unsent.delete(e.id);
-    this.#emitter.emit('dropped', {
+    this.#emit('dropped', {
       reason,
       count: entries.length,
       messageIds: entries.map((e) => e.id),
@@ -78,7 +93,7 @@ export class Core {
   }
 
   #fail(code: CoreEvents['error']['code'], e: unknown, status?: number): void {
-    this.#emitter.emit('error', { code, message: e instanceof Error ? e.message : String(e), status });
+    this.#emit('error', { code, message: e instanceof Error ? e.message : String(e), status });
   }
 
   /**
@@ -229,7 +244,7 @@ export class Core {
         );
         const good = ids.filter((_, i) => !out.rejected.has(i));
         if (good.length > 0)
-          this.#emitter.emit('delivered', {
+          this.#emit('delivered', {
             count: good.length,
             duplicates: out.duplicates,
             messageIds: good,

@@ -34,28 +34,3 @@ export interface CoreEvents {
 }
 
 export type Listener<K extends keyof CoreEvents> = (payload: CoreEvents[K]) => void;
-
-/** A tiny typed emitter. A listener that throws does not stop the others or the SDK. */
-export class Emitter {
-  #listeners = new Map<keyof CoreEvents, Set<(payload: never) => void>>();
-
-  on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void {
-    let set = this.#listeners.get(type);
-    if (!set) {
-      set = new Set();
-      this.#listeners.set(type, set);
-    }
-    set.add(fn);
-    return () => set.delete(fn);
-  }
-
-  emit<K extends keyof CoreEvents>(type: K, payload: CoreEvents[K]): void {
-    for (const fn of (this.#listeners.get(type) ?? []) as Set<Listener<K>>) {
-      try {
-        fn(payload);
-      } catch {
-        // A host listener's failure is the host's; it must not break delivery.
-      }
-    }
-  }
-}
