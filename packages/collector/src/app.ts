@@ -15,6 +15,7 @@ import { customersRoutes } from './routes/customers/index.js';
 import { exportRoutes } from './routes/export/index.js';
 import { exportRoutes } from './routes/export/index.js';
 import { healthRoutes } from './routes/health/index.js';
+import { importRoutes } from './routes/import/index.js';
 import { insightsRoutes } from './routes/insights/index.js';
 import { interactionsRoutes } from './routes/interactions/index.js';
 import { keysRoutes } from './routes/keys/index.js';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', interactionsRoutes(ctx));
   app.route('/', customersRoutes(ctx));
   app.route('/', exportRoutes(ctx));
+  app.route('/', importRoutes(ctx));
   app.route('/', exportRoutes(ctx));
   app.route('/', predictRoutes(ctx));
   app.route('/', patternRoutes(ctx));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { bootstrapDemo } from './bootstrap.js';
 import { ConfigError, loadConfig } from './config.js';
+import { importCommand } from './import/cli.js';
 import { createLogger } from './logger.js';
 import { startServer } from './serve.js';
 import { createStorage } from './storage/index.js';
@@ -10,6 +11,7 @@ const USAGE = `Usage: heed <command>
 Commands:
   start     migrate the database, then serve the collector (default)
   migrate   apply pending database migrations and exit
+  import    import interactions from a CSV, NDJSON or JSON file (heed import --help)
 
 Configuration comes from environment variables: PORT, HOST, DATABASE_URL, HEED_DATA_DIR, LOG_LEVEL,
 JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY.`;
@@ -44,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'import') return importCommand(argv.slice(1), config);
   if (command !== 'start') {
     console.error(`Unknown command: ${command}\n\n${USAGE}`);
     return 2;

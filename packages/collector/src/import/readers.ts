@@ -1,0 +1,65 @@
+import { createReadStream } from 'node:fs';
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse } from 'csv-parse';
+import streamArray from 'stream-json/streamers/stream-array.js';
+
+export type ImportFormat = 'csv' | 'ndjson' | 'json';
+
+/** One record of the file, or why its line could not be read. */
+export type SourceRecord = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
+
+export function formatFromName(name: string): ImportFormat | null {
+  const ext = extname(name).toLowerCase();
+  if (ext === '.csv') return 'csv';
+  if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
+  if (ext === '.json') return 'json';
+  return null;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * Streams the records of a CSV (header row, RFC 4180: csv-parse), NDJSON (one object per line) or
+ * JSON array (stream-json: elements one at a time, never the whole file in memory).
+ */
+export async function* readRecords(path: string, format: ImportFormat): AsyncGenerator<SourceRecord> {
+  if (format === 'csv') {
+    const parser = createReadStream(path).pipe(
+      parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }),
+    );
+    for await (const rec of parser as AsyncIterable<Record<string, string>>) {
+      const value: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(rec)) {
+        // Empty cells are missing values; undo the formula escaping of our own CSV export.
+        value[k] = v === '' ? null : /^'[=+\-@\t\r]/.test(v) ? v.slice(1) : v;
+      }
+      yield { ok: true, value };
+    }
+    return;
+  }
+  if (format === 'ndjson') {
+    const lines = createInterface({
+      input: createReadStream(path, 'utf8'),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    });
+    for await (const line of lines) {
+      if (line.trim() === '') continue;
+      try {
+        const v = JSON.parse(line) as unknown;
+        yield isRecord(v) ? { ok: true, value: v } : { ok: false, error: 'must be a JSON object' };
+      } catch {
+        yield { ok: false, error: 'is not valid JSON' };
+      }
+    }
+    return;
+  }
+  const items = createReadStream(path).pipe(streamArray.withParserAsStream());
+  for await (const item of items as AsyncIterable<{ key: number; value: unknown }>) {
+    yield isRecord(item.value)
+      ? { ok: true, value: item.value }
+      : { ok: false, error: 'must be a JSON object' };
+  }
+}
