@@ -24,6 +24,7 @@ import { posthogRoutes } from './routes/posthog/index.js';
 import { predictRoutes } from './routes/predict/index.js';
 import { seedRoutes } from './routes/seed/index.js';
 import { segmentRoutes } from './routes/segment/index.js';
+import { streamRoutes } from './routes/stream/index.js';
 import { usersRoutes } from './routes/users/index.js';
 
 export type { AppDeps };
@@ -121,6 +122,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', anomalyRoutes(ctx));
   app.route('/', segmentRoutes(ctx));
   app.route('/', posthogRoutes(ctx));
+  app.route('/', streamRoutes(ctx));
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -46,6 +46,7 @@ const schema = z.object({
   DATABASE_CA_FILE: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
   ANALYSIS: z.enum(['on', 'off']).default('on'),
+  STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   ML_THREADS: z.coerce.number().int().min(1).max(64).optional(),
   ML_MODEL_DIR: z.string().min(1).optional(),
   ANOMALY_INTERVAL_SECONDS: z.coerce.number().int().min(10).default(300),
@@ -73,6 +74,8 @@ export interface Config {
   /** Prefix of every Redis key (rate limits, pub/sub channels). */
   redisKeyPrefix: string;
   rateLimits: RateLimits;
+  /** Live stream: a heartbeat comment every this many ms (STREAM_HEARTBEAT_SECONDS, default 15). */
+  streamHeartbeatMs: number;
   /** Serve HTTPS with these PEM files. */
   tls: { certFile: string; keyFile: string } | undefined;
   /** TLS to PostgreSQL: `require` encrypts, `verify-full` also checks the certificate (DATABASE_CA_FILE). */
@@ -169,6 +172,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     generatedSecrets,
     previousEncryptionKeys: e.ENCRYPTION_KEY_PREVIOUS?.split(',') ?? [],
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    streamHeartbeatMs: Math.round(e.STREAM_HEARTBEAT_SECONDS * 1000),
     rateLimits: {
       ipPerMinute: e.RATE_LIMIT_IP_PER_MIN,
       userPerMinute: e.RATE_LIMIT_USER_PER_MIN,

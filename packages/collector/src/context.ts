@@ -8,7 +8,9 @@ import type { Logger } from './logger.js';
 import { type AuthVariables, requireAuth } from './middleware/auth.js';
 import { applyDecision, clientIp } from './middleware/rate-limit.js';
 import { createKeyResolver, type WriteKeyResolver } from './middleware/write-key.js';
+import { enrichFromStorage } from './realtime/enrich.js';
 import type { Hub } from './realtime/hub.js';
+import { type LiveOptions, LiveStream } from './realtime/stream.js';
 import { createLimits, type Limits, type RateLimitStore } from './security/limits.js';
 import { createPiiCipher, type PiiCipher } from './security/pii.js';
 import { createVerifier } from './security/verifier.js';
@@ -29,6 +31,8 @@ export interface AppDeps {
   cache?: InsightsCache;
   /** Sentiment pool, patterns and anomalies; absent (predict answers 503) when analysis is off. */
   analysis?: AnalysisServices | undefined;
+  /** Live stream settings (heartbeat, coalescing window, replay buffer, slow-client limit). */
+  stream?: Partial<LiveOptions> | undefined;
 }
 
 /** Shared by every route module: dependencies plus ready-made auth middleware. */
@@ -52,6 +56,8 @@ export interface AppContext extends AppDeps {
   ): Promise<void>;
   /** Insights query cache, invalidated per organization by interaction.created / sentiment.analyzed. */
   cache: InsightsCache;
+  /** SSE side of the hub: replay buffer, coalescing, heartbeats (GET /v1/stream, widgets). */
+  live: LiveStream;
 }
 
 export function createContext(deps: AppDeps): AppContext {
@@ -65,9 +71,16 @@ export function createContext(deps: AppDeps): AppContext {
     if (event.type === 'interaction.created' || event.type === 'sentiment.analyzed')
       void cache.invalidate(organizationId);
   });
+  const live = new LiveStream({
+    hub: deps.hub,
+    options: deps.stream,
+    enrich: enrichFromStorage(deps.storage),
+    validEmbedTokens: async (ids) => new Set(await deps.storage.live.validEmbedTokens(ids)),
+  });
   return {
     ...deps,
     cache,
+    live,
     jwtKey,
     resolveKey: createKeyResolver({ storage: deps.storage }),
     pii: createPiiCipher(deps.config.encryptionKey, deps.config.previousEncryptionKeys ?? []),

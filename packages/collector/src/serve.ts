@@ -8,7 +8,8 @@ import { createApp } from './app.js';
 import { createKeyValueCache } from './cache/kv.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { Hub } from './realtime/hub.js';
+import type { Hub } from './realtime/hub.js';
+import { startHub } from './realtime/index.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './security/rate-limit.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
@@ -39,7 +40,7 @@ export async function startServer(
     });
   const applied = await storage.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  const hub = new Hub();
+  const hub = await startHub(config, logger);
   const kv = createKeyValueCache(config.redisUrl, logger);
   const analysis = config.analysis.enabled
     ? createAnalysis({ storage, hub, logger, cache: kv.cache, config: config.analysis })
@@ -53,7 +54,15 @@ export async function startServer(
   const rateLimitStore = limitsRedis
     ? new RedisRateLimitStore(limitsRedis, `${config.redisKeyPrefix}rl:`)
     : new MemoryRateLimitStore();
-  const app = createApp({ storage, logger, hub, config, analysis, rateLimitStore });
+  const app = createApp({
+    storage,
+    logger,
+    hub,
+    config,
+    analysis,
+    rateLimitStore,
+    stream: { heartbeatMs: config.streamHeartbeatMs },
+  });
   const tls = config.tls
     ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
     : undefined;
@@ -87,6 +96,7 @@ export async function startServer(
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await analysis?.close();
+      await hub.close();
       await kv.close();
       await limitsRedis?.quit().catch(() => {});
       await storage.close();

@@ -334,6 +334,60 @@ export interface SignalStore {
   markNotified(organizationId: string, ids: string[]): Promise<void>;
 }
 
+/** A widget token: read-only access to chosen widgets of one organization, from allowed origins. */
+export interface EmbedToken {
+  id: string;
+  organizationId: string;
+  name: string;
+  tokenPrefix: string;
+  widgets: string[];
+  /** Origins (scheme://host[:port]) allowed to embed the widgets. */
+  allowedOrigins: string[];
+  expiresAt: Date;
+  revokedAt: Date | null;
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+export interface NewEmbedToken {
+  organizationId: string;
+  name: string;
+  tokenHash: string;
+  tokenPrefix: string;
+  widgets: string[];
+  allowedOrigins: string[];
+  expiresAt: Date;
+  createdBy: string | null;
+}
+
+/** An interaction as the live feed shows it. */
+export interface LiveInteraction {
+  id: string;
+  customerId: string;
+  externalId: string;
+  segment: string | null;
+  timestamp: Date;
+  channel: string;
+  eventType: string;
+  content: string | null;
+  sentimentScore: number | null;
+  sentimentLabel: 'positive' | 'negative' | 'neutral' | null;
+}
+
+/** Embed tokens (stored as hashes) and the reads of the live stream. */
+export interface LiveStore {
+  createEmbedToken(token: NewEmbedToken): Promise<EmbedToken>;
+  listEmbedTokens(organizationId: string): Promise<EmbedToken[]>;
+  /** Marks the token revoked (idempotent); null when it is not the organization's. */
+  revokeEmbedToken(organizationId: string, id: string): Promise<EmbedToken | null>;
+  /** The token with this hash, whatever its state (any organization: the token is the credential). */
+  findEmbedToken(tokenHash: string): Promise<EmbedToken | null>;
+  /** Those of `ids` that are neither revoked nor expired. */
+  validEmbedTokens(ids: string[]): Promise<string[]>;
+  /** The organization's interactions with these ids (content cut to `maxContent` characters). */
+  interactions(organizationId: string, ids: string[], maxContent: number): Promise<LiveInteraction[]>;
+}
+
 /**
  * The one storage seam of the collector. Every method that reads or writes tenant data takes the
  * organization id and scopes its queries by it.
@@ -348,6 +402,7 @@ export interface Storage {
   readonly audit: AuditStore;
   readonly analysis: AnalysisStore;
   readonly signals: SignalStore;
+  readonly live: LiveStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer. */

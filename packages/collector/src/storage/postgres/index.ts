@@ -26,6 +26,7 @@ import { PostgresApiKeys } from './keys.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { PostgresSignals } from './signals.js';
+import { PostgresLive } from './live.js';
 import { PostgresRefreshTokens } from './tokens.js';
 import { PostgresUsers } from './users.js';
 
@@ -58,6 +59,7 @@ export class PostgresStorage implements Storage {
   readonly audit: PostgresAudit;
   readonly analysis: PostgresAnalysis;
   readonly signals: PostgresSignals;
+  readonly live: PostgresLive;
 
   constructor(opts: PostgresOptions) {
     this.pool = new pg.Pool({
@@ -80,6 +82,7 @@ export class PostgresStorage implements Storage {
     this.audit = new PostgresAudit(this.pool);
     this.analysis = new PostgresAnalysis(this.pool);
     this.signals = new PostgresSignals(this.pool);
+    this.live = new PostgresLive(this.pool);
   }
 
   async migrate(): Promise<string[]> {

@@ -27,6 +27,7 @@ import { SqliteApiKeys } from './keys.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { SqliteSignals } from './signals.js';
+import { SqliteLive } from './live.js';
 import { SqliteRefreshTokens } from './tokens.js';
 import { SqliteUsers } from './users.js';
 
@@ -54,6 +55,7 @@ export class SqliteStorage implements Storage {
   readonly audit: SqliteAudit;
   readonly analysis: SqliteAnalysis;
   readonly signals: SqliteSignals;
+  readonly live: SqliteLive;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -71,6 +73,7 @@ export class SqliteStorage implements Storage {
     this.audit = new SqliteAudit(this.sqlite);
     this.analysis = new SqliteAnalysis(this.sqlite);
     this.signals = new SqliteSignals(this.sqlite);
+    this.live = new SqliteLive(this.sqlite);
   }
 
   async migrate(): Promise<string[]> {

@@ -4,6 +4,7 @@ import sentimentScore from './0002_sentiment_score.js';
 import security from './0003_security.js';
 import insights from './0004_insights.js';
 import analysis from './0005_analysis.js';
+import live from './0006_live.js';
 
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const migrations: Migration[] = [
@@ -12,4 +13,5 @@ export const migrations: Migration[] = [
   { version: '0003_security', sql: security },
   { version: '0004_insights', sql: insights },
   { version: '0005_analysis', sql: analysis },
+  { version: '0006_live', sql: live },
 ];
