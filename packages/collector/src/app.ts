@@ -7,6 +7,7 @@ import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
 import { jsonLimits } from './middleware/json-limits.js';
 import { rateLimit } from './middleware/rate-limit.js';
+import { documentRemainingRoutes } from './openapi.js';
 import { anomalyRoutes } from './routes/anomalies/index.js';
 import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
@@ -124,6 +125,7 @@ export function createApp(deps: AppDeps) {
   app.route('/', posthogRoutes(ctx));
   app.route('/', streamRoutes(ctx));
 
+  documentRemainingRoutes(app);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'Heed API', version: '0.1.0', description: 'Customer-insights collector and query API' },
