@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loaderSnippet } from '../src/loader.js';
 import { buildSnippet, testServer } from './server.js';
 
-const FAST = { flushInterval: 100, retryBaseMs: 100, retryCapMs: 300, leaseMs: 2_000 };
+const FAST = { flushInterval: 100, retryBaseMs: 100, retryCapMs: 300, timeoutMs: 1_000, leaseMs: 2_000 };
 
 let browser: Browser;
 let server: Awaited<ReturnType<typeof testServer>>;

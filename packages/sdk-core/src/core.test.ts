@@ -350,11 +350,12 @@ describe('settings', () => {
   it('are validated once, naming the field', () => {
     expect(() => recordedCore({ writeKey: '' })).toThrow(ValidationError);
     expect(() => recordedCore({ overflow: 'block' as 'backpressure' })).toThrow(/overflow/);
+    expect(() => recordedCore({ leaseMs: 5_000, timeoutMs: 10_000 })).toThrow(/leaseMs/);
     try {
       recordedCore({ flushAt: 0 });
     } catch (e) {
       expect(e).toMatchObject({ field: 'flushAt' });
     }
-    expect.assertions(3);
+    expect.assertions(4);
   });
 });

@@ -44,7 +44,10 @@ export interface CoreSettings {
   retryCapMs?: number;
   /** A request that takes longer than this, in ms, counts as a network error. Default 10,000. */
   timeoutMs?: number;
-  /** How long a claimed batch stays invisible to other tabs or processes, in ms. Default 30,000. */
+  /**
+   * How long a claimed batch stays invisible to other tabs or processes, in ms; must be longer than
+   * `timeoutMs`. Default 30,000.
+   */
   leaseMs?: number;
   /** Edit an event before it is queued, or return null to drop it. Default: none. */
   beforeSend?: (event: HeedEvent) => HeedEvent | null | undefined;
@@ -108,6 +111,8 @@ export function resolveSettings(s: CoreSettings): ResolvedSettings {
   }
   if (!/^(drop-oldest|backpressure)$/.test(out.overflow))
     fail('overflow', "must be 'drop-oldest' or 'backpressure'");
+  // A lease that ends while its request may still be running would let another tab send the batch too.
+  if (out.leaseMs <= out.timeoutMs) fail('leaseMs', 'must be longer than timeoutMs');
   if (typeof out.fetch !== 'function') fail('fetch', 'is required where globalThis.fetch is missing');
   for (const f of ['beforeSend', 'compress', 'beacon', 'context', 'validate'] as const)
     if (out[f] !== undefined && typeof out[f] !== 'function') fail(f, 'must be a function');
