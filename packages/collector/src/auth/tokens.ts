@@ -13,6 +13,8 @@ export interface AccessClaims {
   /** Issued-at in milliseconds (compared with the user's tokens-valid-after instant). */
   issuedAtMs: number;
   tokenId: string;
+  /** Set when the caller is a secret API key (acting as admin of its organization), not a user. */
+  apiKeyId?: string;
 }
 
 const ISSUER = 'heed';

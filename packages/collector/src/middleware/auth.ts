@@ -14,11 +14,16 @@ export interface RequireAuthOptions {
    * revoked). Return false to answer 401.
    */
   isValid?: (claims: AccessClaims) => Promise<boolean>;
+  /** Resolves a secret API key (`hk_s_…`) used in place of a JWT; null when it is not a valid one. */
+  secretKey?: (key: string) => Promise<AccessClaims | null>;
 }
 
 const ALL_ROLES: readonly Role[] = ['admin', 'analyst', 'viewer'];
 
-/** Bearer access JWT required; 401 when missing or invalid, 403 when the role is not allowed. */
+/**
+ * Bearer access JWT (or a secret API key) required; 401 when missing or invalid, 403 when the role is
+ * not allowed.
+ */
 export function requireAuth(opts: RequireAuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   const roles = opts.roles ?? ALL_ROLES;
   return async function requireAuthMiddleware(c, next) {
@@ -26,8 +31,11 @@ export function requireAuth(opts: RequireAuthOptions): MiddlewareHandler<{ Varia
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match)
       throw new HeedError('unauthorized', 'Missing access token: send Authorization: Bearer <token>');
-    const claims = await verifyAccessToken(opts.secret, match[1]!);
-    if (!claims || (opts.isValid && !(await opts.isValid(claims)))) {
+    const token = match[1]!;
+    const claims = token.startsWith('hk_')
+      ? ((await opts.secretKey?.(token)) ?? null)
+      : await verifyAccessToken(opts.secret, token);
+    if (!claims || (!claims.apiKeyId && opts.isValid && !(await opts.isValid(claims)))) {
       throw new HeedError('unauthorized', 'Invalid or expired access token');
     }
     if (!roles.includes(claims.role)) {

@@ -101,7 +101,7 @@ export function keysRoutes(ctx: AppContext) {
 
   app.openapi(createKeyRoute, async (c) => {
     const body = c.req.valid('json');
-    const { organizationId, userId } = c.get('auth');
+    const { organizationId, userId, apiKeyId } = c.get('auth');
     if (body.kind === 'secret' && body.allowedOrigins?.length) {
       throw new HeedError('validation_failed', 'Secret keys are for servers: they take no allowed origins', {
         details: [{ field: 'allowedOrigins', message: 'only write keys have allowed origins' }],
@@ -115,7 +115,7 @@ export function keysRoutes(ctx: AppContext) {
       keyHash: generated.hash,
       keyPrefix: generated.prefix,
       allowedOrigins: body.allowedOrigins?.length ? body.allowedOrigins : null,
-      createdBy: userId,
+      createdBy: apiKeyId ? null : userId,
     });
     const key = await storage.keys.get(organizationId, id);
     if (!key) throw new HeedError('internal', 'The key was not stored');

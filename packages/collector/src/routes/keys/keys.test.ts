@@ -115,4 +115,31 @@ describe.each(DIALECTS)('API keys on %s', (dialect) => {
       expect((await c.post('/api/keys', { kind: 'write', name: 'n' }, u.token)).status).toBe(403);
     }
   });
+
+  it('lets a secret key call the admin API as its organization, audited as the key; a write key may not', async () => {
+    const secret = (await (
+      await c.post('/api/keys', { kind: 'secret', name: 'ops' }, admin.token)
+    ).json()) as KeyAnswer;
+    const write = (await (
+      await c.post('/api/keys', { kind: 'write', name: 'w2' }, admin.token)
+    ).json()) as KeyAnswer;
+    const users = await c.get('/api/users', secret.key);
+    expect(users.status).toBe(200);
+    expect(await users.text()).toContain(admin.user.id);
+    expect((await c.get('/api/users', write.key)).status).toBe(401);
+    const created = await c.post('/api/keys', { kind: 'write', name: 'by-key' }, secret.key);
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as KeyAnswer;
+    const audit = (await (await c.get('/api/audit-log', admin.token)).json()) as {
+      data: Array<{ resourceId: string; userId: string | null; details: Record<string, unknown> }>;
+    };
+    expect(audit.data.find((e) => e.resourceId === id)).toMatchObject({
+      userId: null,
+      details: { apiKeyId: secret.id },
+    });
+    // The other organization's data stays out of reach, and revocation is immediate.
+    expect(await (await c.get('/api/keys', secret.key)).text()).not.toContain('theirs');
+    expect((await c.del(`/api/keys/${secret.id}`, admin.token)).status).toBe(200);
+    expect((await c.get('/api/users', secret.key)).status).toBe(401);
+  });
 });
