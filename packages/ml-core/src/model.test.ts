@@ -69,6 +69,13 @@ describe('bundled sentiment model', () => {
     expect(await model.predict([])).toEqual([]);
   });
 
+  it('finishes a prediction already under way when closed', async () => {
+    const other = await loadSentimentModel();
+    const pending = other.predict(['what a lovely day']);
+    await other.close();
+    expect((await pending)[0]!.label).toBe('positive');
+  });
+
   it('rejects predictions after close()', async () => {
     const other = await loadSentimentModel();
     await other.close();

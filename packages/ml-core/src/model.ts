@@ -22,7 +22,7 @@ export interface SentimentModel {
   readonly version: string;
   /** One result per text, in order. An empty (or whitespace-only) text is neutral with confidence 1. */
   predict(texts: string[]): Promise<SentimentResult[]>;
-  /** Releases native resources; the model cannot predict afterwards. */
+  /** Lets predictions already requested finish, then releases native resources; later predict() calls reject. */
   close(): Promise<void>;
 }
 

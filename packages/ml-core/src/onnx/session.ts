@@ -60,13 +60,13 @@ export async function createOnnxModel(
   // this batch alone. Parallelism comes from worker threads, each with its own model.
   let queue: Promise<unknown> = Promise.resolve();
   function predict(texts: string[]): Promise<SentimentResult[]> {
+    if (closed) return Promise.reject(new Error(`model ${spec.name} is closed`));
     const result = queue.then(() => runBatch(texts));
     queue = result.catch(() => undefined);
     return result;
   }
 
   async function runBatch(texts: string[]): Promise<SentimentResult[]> {
-    if (closed) throw new Error(`model ${spec.name} is closed`);
     const started = performance.now();
     const live = texts.map((t, i) => ({ t, i })).filter(({ t }) => t.trim() !== '');
     let probs: Float32Array = new Float32Array(0);
@@ -118,6 +118,7 @@ export async function createOnnxModel(
     async close() {
       if (closed) return;
       closed = true;
+      await queue; // batches requested before close() still complete
       await session.release();
     },
   };
