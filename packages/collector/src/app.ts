@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
+import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
@@ -14,12 +15,12 @@ import { authRoutes } from './routes/auth/index.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { customersRoutes } from './routes/customers/index.js';
 import { exportRoutes } from './routes/export/index.js';
-import { exportRoutes } from './routes/export/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { importRoutes } from './routes/import/index.js';
 import { insightsRoutes } from './routes/insights/index.js';
 import { interactionsRoutes } from './routes/interactions/index.js';
 import { keysRoutes } from './routes/keys/index.js';
+import { metricsRoutes } from './routes/metrics/index.js';
 import { patternRoutes } from './routes/patterns/index.js';
 import { posthogRoutes } from './routes/posthog/index.js';
 import { predictRoutes } from './routes/predict/index.js';
@@ -48,13 +49,18 @@ export function createApp(deps: AppDeps) {
   app.use(async function accessLog(c, next) {
     const start = performance.now();
     await next();
+    const seconds = (performance.now() - start) / 1000;
+    // The matched route pattern (`/api/customers/:id`), never the raw path: bounded label values.
+    const route = routeOf(c);
+    ctx.metrics.request(c.req.method, route, c.res.status, seconds);
     logger.info(
       {
         requestId: c.get('requestId'),
         method: c.req.method,
         path: c.req.path,
+        route,
         status: c.res.status,
-        durationMs: Math.round((performance.now() - start) * 10) / 10,
+        durationMs: Math.round(seconds * 10_000) / 10,
       },
       'request',
     );
@@ -90,12 +96,14 @@ export function createApp(deps: AppDeps) {
 
   const { resolveKey } = ctx;
   app.route('/', healthRoutes(storage));
+  app.route('/', metricsRoutes(ctx));
   app.route(
     '/',
     batchRoutes({
       storage,
       resolveKey,
       pii: ctx.pii,
+      metrics: ctx.metrics,
       onStored: (organizationId, rows) => {
         for (const r of rows) {
           hub.publish(organizationId, {
@@ -117,7 +125,6 @@ export function createApp(deps: AppDeps) {
   app.route('/', customersRoutes(ctx));
   app.route('/', exportRoutes(ctx));
   app.route('/', importRoutes(ctx));
-  app.route('/', exportRoutes(ctx));
   app.route('/', predictRoutes(ctx));
   app.route('/', patternRoutes(ctx));
   app.route('/', anomalyRoutes(ctx));
@@ -142,6 +149,12 @@ export function createApp(deps: AppDeps) {
     return renderError(c, heed);
   });
   return app;
+}
+
+/** The pattern of the route whose handler answered; `unmatched` when middleware or notFound did. */
+function routeOf(c: Context): string {
+  const r = matchedRoutes(c)[c.req.routeIndex];
+  return r && r.method !== 'ALL' ? r.path : 'unmatched';
 }
 
 function toHeedError(err: unknown): HeedError {

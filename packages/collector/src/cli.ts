@@ -1,8 +1,13 @@
 #!/usr/bin/env node
+import { createAnalysis } from './analysis/index.js';
 import { bootstrapDemo } from './bootstrap.js';
+import { createKeyValueCache } from './cache/kv.js';
 import { ConfigError, loadConfig } from './config.js';
 import { importCommand } from './import/cli.js';
 import { createLogger } from './logger.js';
+import { Metrics } from './observability/metrics.js';
+import { serveMetrics } from './observability/metrics-server.js';
+import { startHub } from './realtime/index.js';
 import { startServer } from './serve.js';
 import { createStorage } from './storage/index.js';
 
@@ -12,9 +17,10 @@ Commands:
   start     migrate the database, then serve the collector (default)
   migrate   apply pending database migrations and exit
   import    import interactions from a CSV, NDJSON or JSON file (heed import --help)
+  worker    run sentiment analysis and anomaly detection without the HTTP server (scale-out)
 
 Configuration comes from environment variables: PORT, HOST, DATABASE_URL, HEED_DATA_DIR, LOG_LEVEL,
-JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY.`;
+JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY, METRICS_TOKEN, METRICS_PORT (worker).`;
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'start';
@@ -45,6 +51,54 @@ async function main(argv: string[]): Promise<number> {
       await storage.close();
     }
     return 0;
+  }
+  if (command === 'worker') {
+    const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+    await storage.migrate();
+    const kv = createKeyValueCache(config.redisUrl, logger);
+    // Its sentiment.analyzed events reach the collectors' live streams through the shared transport.
+    const hub = await startHub(config, logger);
+    const metrics = new Metrics({ processMetrics: true });
+    const analysis = createAnalysis({
+      storage,
+      hub,
+      logger,
+      cache: kv.cache,
+      config: config.analysis,
+      onAnalyzed: (rows, ms) => metrics.analyzed(rows, ms),
+    });
+    metrics.watch({
+      backlog: () => storage.analysis.backlog(),
+      poolQueue: () => analysis.pool.queueSize,
+      breakers: [analysis.pool.breaker],
+    });
+    // Prometheus scrapes the worker on METRICS_PORT (loopback unless HOST says otherwise).
+    const metricsServer =
+      config.metricsPort === undefined
+        ? undefined
+        : await serveMetrics(metrics, {
+            port: config.metricsPort,
+            host: config.host,
+            token: config.metricsToken,
+          });
+    await analysis.pool.warmUp();
+    analysis.start();
+    console.log(
+      `Heed worker analysing ${config.databaseUrl ? 'PostgreSQL' : config.sqlitePath}` +
+        (metricsServer ? ` (metrics on port ${metricsServer.port})` : ''),
+    );
+    const stop = async (signal: string) => {
+      logger.info({ signal }, 'worker stopping');
+      await metricsServer?.close();
+      await analysis.close();
+      await hub.close();
+      await kv.close();
+      await storage.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    return -1;
   }
   if (command === 'import') return importCommand(argv.slice(1), config);
   if (command !== 'start') {

@@ -52,6 +52,9 @@ const schema = z.object({
   ANOMALY_INTERVAL_SECONDS: z.coerce.number().int().min(10).default(300),
   ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
   ALERT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ALERT_INTERVAL_SECONDS: z.coerce.number().int().min(5).default(60),
 });
 
 export interface Config {
@@ -88,6 +91,12 @@ export interface Config {
     anomalyIntervalMs: number;
     webhook: { url: string; secret: string } | undefined;
   };
+  /** Bearer token for /metrics; without it /metrics answers loopback clients only. */
+  metricsToken: string | undefined;
+  /** `heed worker` serves /metrics on this port (127.0.0.1, or HOST); off when unset. */
+  metricsPort: number | undefined;
+  /** How often the in-process alert rules are evaluated (ms); alerts go to the alert webhook. */
+  alertIntervalMs: number;
 }
 
 /** Requests allowed per window; 0 disables a limit (e.g. for load tests). */
@@ -194,6 +203,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         ? { url: e.ALERT_WEBHOOK_URL, secret: e.ALERT_WEBHOOK_SECRET ?? '' }
         : undefined,
     },
+    metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
+    alertIntervalMs: e.ALERT_INTERVAL_SECONDS * 1000,
   };
 }
 

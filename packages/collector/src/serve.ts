@@ -4,12 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Redis } from 'ioredis';
 import { type AnalysisServices, createAnalysis } from './analysis/index.js';
+import { sendWebhook } from './analysis/webhook.js';
 import { createApp } from './app.js';
 import { createKeyValueCache } from './cache/kv.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
+import { AlertRules } from './observability/alerts.js';
+import { Metrics } from './observability/metrics.js';
 import type { Hub } from './realtime/hub.js';
 import { startHub } from './realtime/index.js';
+import { CircuitBreaker } from './resilience/breaker.js';
+import { databaseFailure, guardStorage } from './resilience/storage.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './security/rate-limit.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
@@ -21,6 +26,8 @@ export interface RunningServer {
   hub: Hub;
   analysis: AnalysisServices | undefined;
   logger: Logger;
+  metrics: Metrics;
+  alerts: AlertRules | undefined;
   close(): Promise<void>;
 }
 
@@ -30,7 +37,7 @@ export async function startServer(
   opts: { logger?: Logger; storage?: Storage } = {},
 ): Promise<RunningServer> {
   const logger = opts.logger ?? createLogger(config.logLevel);
-  const storage =
+  const rawStorage =
     opts.storage ??
     createStorage({
       databaseUrl: config.databaseUrl,
@@ -38,12 +45,31 @@ export async function startServer(
       databaseTls: config.databaseTls,
       onPoolError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
     });
-  const applied = await storage.migrate();
+  const applied = await rawStorage.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  // One database breaker for the process: the app and the analysis loop see the same circuit.
+  const metrics = new Metrics({ processMetrics: true });
+  const databaseBreaker = new CircuitBreaker({
+    name: 'database',
+    isFailure: databaseFailure,
+    onStateChange: (state) => logger.warn({ breaker: 'database', state }, 'circuit breaker'),
+  });
+  const storage = guardStorage(rawStorage, {
+    breaker: databaseBreaker,
+    logger,
+    onQuery: (operation, seconds) => metrics.query(operation, seconds),
+  });
   const hub = await startHub(config, logger);
   const kv = createKeyValueCache(config.redisUrl, logger);
   const analysis = config.analysis.enabled
-    ? createAnalysis({ storage, hub, logger, cache: kv.cache, config: config.analysis })
+    ? createAnalysis({
+        storage,
+        hub,
+        logger,
+        cache: kv.cache,
+        config: config.analysis,
+        onAnalyzed: (rows, ms) => metrics.analyzed(rows, ms),
+      })
     : undefined;
   analysis?.start();
   // Rate limits are shared by every instance through Redis when REDIS_URL is set.
@@ -61,7 +87,14 @@ export async function startServer(
     config,
     analysis,
     rateLimitStore,
+    metrics,
+    databaseBreaker,
     stream: { heartbeatMs: config.streamHeartbeatMs },
+  });
+  metrics.watch({
+    backlog: () => storage.analysis.backlog(),
+    breakers: analysis ? [databaseBreaker, analysis.pool.breaker] : [databaseBreaker],
+    ...(analysis ? { poolQueue: () => analysis.pool.queueSize } : {}),
   });
   const tls = config.tls
     ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) }
@@ -79,6 +112,16 @@ export async function startServer(
   });
   const { port } = server.address() as AddressInfo;
   const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const webhook = config.analysis.webhook;
+  const alerts = webhook
+    ? new AlertRules({
+        metrics,
+        logger,
+        instance: `${host}:${port}`,
+        notify: (notice) => sendWebhook({ ...webhook, logger }, notice),
+      })
+    : undefined;
+  alerts?.start(config.alertIntervalMs);
   let closed = false;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${port}`,
@@ -87,9 +130,12 @@ export async function startServer(
     hub,
     analysis,
     logger,
+    metrics,
+    alerts,
     async close() {
       if (closed) return;
       closed = true;
+      await alerts?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         // Open keep-alive sockets would hold close() forever.

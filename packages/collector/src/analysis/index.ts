@@ -26,13 +26,21 @@ export interface AnalysisDeps {
   logger: Logger;
   cache: KeyValueCache;
   config: Config['analysis'];
+  /** Called after each written batch (Prometheus metrics). */
+  onAnalyzed?: (rows: number, ms: number) => void;
 }
 
 export function createAnalysis(deps: AnalysisDeps): AnalysisServices {
   const { storage, hub, logger, cache, config } = deps;
   const pool = new SentimentPool({ threads: config.threads, modelDir: config.modelDir });
   const predictor = new Predictor(pool, cache);
-  const dispatcher = new Dispatcher({ store: storage.analysis, predictor, hub, logger });
+  const dispatcher = new Dispatcher({
+    store: storage.analysis,
+    predictor,
+    hub,
+    logger,
+    ...(deps.onAnalyzed ? { onAnalyzed: (rows, ms) => deps.onAnalyzed?.(rows.length, ms) } : {}),
+  });
   const patterns = new PatternService(storage, cache);
   const anomalies = new AnomalyDetector({ storage, hub, logger, cache, webhook: config.webhook });
   let unsubscribe: (() => void) | undefined;

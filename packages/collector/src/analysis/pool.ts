@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { type SentimentResult, type SentimentTask, workerPath } from '@heed/ml-core';
 import { Piscina } from 'piscina';
 import { HeedError } from '../errors.js';
+import { CircuitBreaker } from '../resilience/breaker.js';
 
 export const MAX_BATCH = 32;
 
@@ -14,6 +15,8 @@ export interface SentimentPoolOptions {
   taskTimeoutMs?: number;
   /** Worker file; default: @heed/ml-core's worker. */
   filename?: string;
+  /** Opens after consecutive timeouts or worker failures; predict then answers 503 at once. */
+  breaker?: CircuitBreaker;
 }
 
 /** Scores texts on a Piscina thread pool; the model is loaded once per worker thread. */
@@ -24,6 +27,7 @@ export class SentimentPool {
   private readonly modelDir: string | undefined;
   private closed = false;
   private healthy = true;
+  readonly breaker: CircuitBreaker;
 
   constructor(opts: SentimentPoolOptions = {}) {
     const threads = Math.max(1, opts.threads ?? availableParallelism());
@@ -34,13 +38,14 @@ export class SentimentPool {
       idleTimeout: 60_000,
     });
     this.timeoutMs = opts.taskTimeoutMs ?? 10_000;
+    this.breaker = opts.breaker ?? new CircuitBreaker({ name: 'analysis', isFailure: isPoolFailure });
     this.modelDir = opts.modelDir;
     this.modelName = opts.modelDir ? (opts.modelDir.split('/').pop() ?? 'custom') : 'heed-default';
   }
 
   /** False after close() or after the model failed to load/run; predict then answers 503. */
   get available(): boolean {
-    return !this.closed && this.healthy;
+    return !this.closed && this.healthy && this.breaker.state !== 'open';
   }
 
   /** Loads the model in a worker now, so that a broken model is found at start-up. */
@@ -55,12 +60,14 @@ export class SentimentPool {
     }
     const task: SentimentTask = this.modelDir ? { texts, modelDir: this.modelDir } : { texts };
     try {
-      const results = (await this.pool.run(task, {
-        signal: AbortSignal.timeout(this.timeoutMs),
-      })) as SentimentResult[];
+      const results = await this.breaker.run(
+        async () =>
+          (await this.pool.run(task, { signal: AbortSignal.timeout(this.timeoutMs) })) as SentimentResult[],
+      );
       this.healthy = true;
       return results;
     } catch (err) {
+      if (err instanceof HeedError) throw err; // the breaker is open
       if (isModelFailure(err)) this.healthy = false;
       throw new HeedError('service_unavailable', 'The analysis pool could not score the texts', {
         cause: err,
@@ -79,6 +86,16 @@ export class SentimentPool {
     this.closed = true;
     await this.pool.destroy();
   }
+}
+
+/** Breaker failures: a task timed out or a worker failed, not one bad input. */
+function isPoolFailure(err: unknown): boolean {
+  const e = err as { name?: string; message?: string };
+  return (
+    e.name === 'AbortError' ||
+    e.name === 'TimeoutError' ||
+    /abort|timed? ?out|worker|terminated/i.test(e.message ?? '')
+  );
 }
 
 /** Errors that mean the model itself is broken (not one bad input). */

@@ -73,13 +73,37 @@ export function parseJson(buf: Buffer, maxDepth: number): unknown {
   if (exceedsDepth(decoded, maxDepth)) {
     throw new HeedError('bad_request', `The body is nested deeper than ${maxDepth} levels`);
   }
+  let value: unknown;
   try {
-    return JSON.parse(decoded);
+    value = JSON.parse(decoded);
   } catch (err) {
     throw new HeedError('invalid_json', `The body is not valid JSON: ${(err as Error).message}`, {
       cause: err,
     });
   }
+  return UNSTORABLE_ESCAPE.test(decoded) ? storable(value) : value;
+}
+
+/** `\u0000` and lone surrogates: valid JSON, but PostgreSQL cannot store them (text or jsonb). */
+const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Replaces NULs and lone surrogates by U+FFFD in every string and key, so both dialects store the same. */
+function storable(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(LONE_SURROGATE, '\ufffd').replaceAll('\0', '\ufffd');
+  if (Array.isArray(v)) return v.map(storable);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) {
+    // defineProperty: a `__proto__` key stays an own property, as JSON.parse made it.
+    Object.defineProperty(out, storable(k) as string, {
+      value: storable(x),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
 }
 
 /** Nesting depth of a JSON text, scanned without recursion (strings skipped). */

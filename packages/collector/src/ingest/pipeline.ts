@@ -19,6 +19,12 @@ export interface IngestDeps {
   pii: PiiCipher;
   /** Called after the rows are committed. */
   onStored?: (organizationId: string, rows: InteractionInput[]) => void;
+  /** Counts every call's outcome (the app passes its Prometheus metrics). */
+  metrics?: IngestMetrics;
+}
+
+export interface IngestMetrics {
+  ingested(counts: { accepted: number; rejected: number; duplicates: number }): void;
 }
 
 /**
@@ -57,11 +63,19 @@ export async function ingestItems(
     });
   });
   const rejected = new Set(details.map((d) => d.index)).size;
-  if (rows.length === 0) return { accepted: 0, duplicates: 0, rejected, details, stored: [] };
+  if (rows.length === 0) {
+    deps.metrics?.ingested({ accepted: 0, duplicates: 0, rejected });
+    return { accepted: 0, duplicates: 0, rejected, details, stored: [] };
+  }
   const outcome = await deps.storage.ingest(organizationId, rows);
   const insertedIds = new Set(outcome.inserted);
   const stored = rows.filter((r) => insertedIds.delete(r.messageId)); // first copy of each stored id
   if (stored.length > 0) deps.onStored?.(organizationId, stored);
+  deps.metrics?.ingested({
+    accepted: outcome.inserted.length,
+    duplicates: outcome.duplicates.length,
+    rejected,
+  });
   return {
     accepted: outcome.inserted.length,
     duplicates: outcome.duplicates.length,

@@ -129,7 +129,9 @@ export function fromPosthog(raw: unknown, opts: PosthogMapOptions): unknown {
 
   const offset = num(raw.offset);
   if (offset !== undefined && offset >= 0) {
-    event.timestamp = new Date((opts.sentAt ?? opts.receivedAt) - offset).toISOString();
+    const at = new Date((opts.sentAt ?? opts.receivedAt) - offset);
+    // An offset too large for a date stays as it came, for validation to reject the event alone.
+    event.timestamp = Number.isNaN(at.getTime()) ? offset : at.toISOString();
   } else if (raw.timestamp !== undefined && raw.timestamp !== null) {
     event.timestamp = raw.timestamp;
   }
