@@ -1,7 +1,7 @@
 import type { JsonObject } from '@heed/protocol';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AnalysisServices } from './analysis/index.js';
-import { secretKey } from './auth/tokens.js';
+import { type AccessClaims, secretKey } from './auth/tokens.js';
 import { createCache, type InsightsCache } from './cache/index.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -93,6 +93,23 @@ export function createContext(input: AppDeps): AppContext {
   const limits = createLimits(deps.rateLimitStore, deps.config.rateLimits);
   const trustProxy = deps.config.trustProxy;
   const ipOf = (c: Context) => clientIp(c, trustProxy);
+  const resolveKey = createKeyResolver({ storage: deps.storage });
+  /** A secret key acts as an admin of its organization (server-side admin API); write keys do not. */
+  const secretKeyClaims = async (key: string): Promise<AccessClaims | null> => {
+    if (!key.startsWith('hk_s_')) return null;
+    const rec = await resolveKey(key).catch(() => null);
+    if (rec?.kind !== 'secret') return null;
+    const now = Date.now();
+    return {
+      userId: rec.id,
+      organizationId: rec.organizationId,
+      role: 'admin',
+      issuedAt: Math.floor(now / 1000),
+      issuedAtMs: now,
+      tokenId: rec.id,
+      apiKeyId: rec.id,
+    };
+  };
   const cache = deps.cache ?? createCache({ redisUrl: deps.config.redisUrl });
   deps.hub.subscribe((organizationId, event) => {
     if (event.type === 'interaction.created' || event.type === 'sentiment.analyzed')
@@ -104,6 +121,7 @@ export function createContext(input: AppDeps): AppContext {
   const live = new LiveStream({
     hub: deps.hub,
     options: deps.stream,
+    metrics,
     enrich: enrichFromStorage(deps.storage),
     validEmbedTokens: async (ids) => new Set(await deps.storage.live.validEmbedTokens(ids)),
   });
@@ -113,7 +131,7 @@ export function createContext(input: AppDeps): AppContext {
     cache,
     live,
     jwtKey,
-    resolveKey: createKeyResolver({ storage: deps.storage }),
+    resolveKey,
     pii: createPiiCipher(deps.config.encryptionKey, deps.config.previousEncryptionKeys ?? []),
     limits,
     clientIp: ipOf,
@@ -123,13 +141,19 @@ export function createContext(input: AppDeps): AppContext {
       if (!caller) throw new Error('audit() needs an authenticated request');
       await deps.storage.audit.append({
         ...entry,
+        ...(caller.apiKeyId ? { details: { ...entry.details, apiKeyId: caller.apiKeyId } } : {}),
         organizationId: caller.organizationId,
-        userId: caller.userId,
+        userId: caller.apiKeyId ? null : caller.userId,
         ip: ipOf(c),
       });
     },
     auth: (roles) => {
-      const verify = requireAuth({ secret: jwtKey, ...(roles ? { roles } : {}), isValid: verifier.isValid });
+      const verify = requireAuth({
+        secret: jwtKey,
+        ...(roles ? { roles } : {}),
+        isValid: verifier.isValid,
+        secretKey: secretKeyClaims,
+      });
       return async function authMiddleware(c, next) {
         await verify(c, async () => {
           if (limits.user.enabled) {
