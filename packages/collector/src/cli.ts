@@ -20,7 +20,9 @@ Commands:
   worker    run sentiment analysis and anomaly detection without the HTTP server (scale-out)
 
 Configuration comes from environment variables: PORT, HOST, DATABASE_URL, HEED_DATA_DIR, LOG_LEVEL,
-JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY, METRICS_TOKEN, METRICS_PORT (worker).`;
+JWT_SECRET, ENCRYPTION_KEY, REDIS_URL, CORS_ORIGINS, TRUST_PROXY, METRICS_TOKEN, METRICS_PORT (worker),
+ENCRYPTION_KEY_PREVIOUS, REDIS_KEY_PREFIX, RATE_LIMIT_IP_PER_MIN, RATE_LIMIT_USER_PER_MIN,
+RATE_LIMIT_AUTH_PER_MIN, RATE_LIMIT_LOGIN_FAILURES, TLS_CERT_FILE, TLS_KEY_FILE, DATABASE_SSL, DATABASE_CA_FILE.`;
 
 async function main(argv: string[]): Promise<number> {
   const command = argv[0] ?? 'start';
@@ -43,7 +45,11 @@ async function main(argv: string[]): Promise<number> {
     logger.warn(`JWT_SECRET/ENCRYPTION_KEY not set: using development secrets stored in ${config.dataDir}`);
   }
   if (command === 'migrate') {
-    const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+    const storage = createStorage({
+      databaseUrl: config.databaseUrl,
+      sqlitePath: config.sqlitePath,
+      databaseTls: config.databaseTls,
+    });
     try {
       const applied = await storage.migrate();
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
@@ -53,7 +59,11 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'worker') {
-    const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+    const storage = createStorage({
+      databaseUrl: config.databaseUrl,
+      sqlitePath: config.sqlitePath,
+      databaseTls: config.databaseTls,
+    });
     await storage.migrate();
     const kv = createKeyValueCache(config.redisUrl, logger);
     // Its sentiment.analyzed events reach the collectors' live streams through the shared transport.
