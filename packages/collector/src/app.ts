@@ -14,6 +14,8 @@ import { auditRoutes } from './routes/audit/index.js';
 import { authRoutes } from './routes/auth/index.js';
 import { batchRoutes } from './routes/batch/index.js';
 import { customersRoutes } from './routes/customers/index.js';
+import { dashboardRoutes } from './routes/dashboard/index.js';
+import { embedRoutes } from './routes/embed/index.js';
 import { exportRoutes } from './routes/export/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { importRoutes } from './routes/import/index.js';
@@ -131,6 +133,8 @@ export function createApp(deps: AppDeps) {
   app.route('/', segmentRoutes(ctx));
   app.route('/', posthogRoutes(ctx));
   app.route('/', streamRoutes(ctx));
+  app.route('/', embedRoutes(ctx));
+  app.route('/', dashboardRoutes(ctx));
 
   documentRemainingRoutes(app);
   app.doc31('/openapi.json', {

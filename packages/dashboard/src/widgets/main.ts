@@ -1,0 +1,3 @@
+import { defineHeedWidget } from './element.js';
+
+defineHeedWidget();
