@@ -34,6 +34,8 @@ interface Connection {
   embedTokenId: string | undefined;
   closed: boolean;
   onClose: (() => void) | undefined;
+  /** Writes held back while the replay is being prepared (keeps the order). */
+  held: Uint8Array[] | undefined;
 }
 
 interface OrgState {
@@ -63,6 +65,7 @@ export class LiveStream {
   private readonly buffer: ReplayBuffer;
   private readonly orgs = new Map<string, OrgState>();
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly enriched = new WeakSet<SequencedEvent>();
   private heartbeat: NodeJS.Timeout | undefined;
   private connections = 0;
   private readonly unlisten: () => void;
@@ -90,10 +93,12 @@ export class LiveStream {
       embedTokenId: opts.embedTokenId,
       closed: false,
       onClose: undefined,
+      held: undefined,
     };
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
+          let replay: SequencedEvent[] = [];
           conn.controller = controller;
           controller.enqueue(encodeHello(1000));
           if (opts.lastEventId !== undefined) {
@@ -102,16 +107,39 @@ export class LiveStream {
               controller.enqueue(encodeResync('missed', r.newest));
               conn.lastId = r.newest ?? 0;
             } else {
-              if (r.events.length > 0) controller.enqueue(encodeEvents(r.events, this.viewOf(conn)));
               conn.lastId = r.events.at(-1)?.id ?? opts.lastEventId;
+              replay = r.events;
             }
           }
           this.add(conn);
+          if (replay.length > 0) this.replay(conn, replay);
         },
         cancel: () => this.remove(conn),
       },
       new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
     );
+  }
+
+  /**
+   * Sends buffered events to a reconnecting client. Events buffered while nobody listened here
+   * were not enriched: that is done now, and live writes wait until the replay is out.
+   */
+  private replay(c: Connection, events: SequencedEvent[]): void {
+    const { enrich } = this.deps;
+    if (!enrich || !events.some((e) => e.type === 'interaction.created' && !this.enriched.has(e))) {
+      c.controller.enqueue(encodeEvents(events, this.viewOf(c)));
+      return;
+    }
+    c.held = [];
+    void enrich(c.org, events)
+      .catch(() => events)
+      .then((full) => {
+        const held = c.held ?? [];
+        c.held = undefined;
+        if (c.closed) return;
+        c.controller.enqueue(encodeEvents(full, this.viewOf(c)));
+        for (const bytes of held) this.write(c, bytes);
+      });
   }
 
   /** Ends the streams opened with an embed token (after it is revoked). */
@@ -176,6 +204,10 @@ export class LiveStream {
 
   private write(c: Connection, bytes: Uint8Array): void {
     if (c.closed) return;
+    if (c.held) {
+      c.held.push(bytes);
+      return;
+    }
     // desiredSize = high-water mark - queued bytes: a client that stops reading shows up here.
     if ((c.controller.desiredSize ?? 0) < -this.options.maxQueuedBytes) {
       this.end(c, encodeResync('slow', undefined));
@@ -190,8 +222,10 @@ export class LiveStream {
     const prev = this.chains.get(org) ?? Promise.resolve();
     const next = prev.then(async () => {
       let evs = events;
-      if (this.deps.enrich && this.orgs.has(org))
+      if (this.deps.enrich && this.orgs.has(org)) {
         evs = await this.deps.enrich(org, events).catch(() => events);
+        for (const e of evs) this.enriched.add(e);
+      }
       this.accept(org, evs);
     });
     this.chains.set(org, next);
