@@ -121,7 +121,7 @@ describe('insights query plans on PostgreSQL', () => {
 
   it('metrics and search counts: no sequential scan of customer_interactions', async () => {
     const m = metricsSql('postgres', window(30), 10);
-    for (const q of [m.totals, m.byChannel, m.byLabel, m.topEvents]) {
+    for (const q of [m.totals, m.customers, m.byChannel, m.byLabel, m.topEvents]) {
       expect(
         await seqScans((b) => {
           b.values.push(...q.b.values);

@@ -86,14 +86,22 @@ export function listSql(
   b: SqlBuilder,
   f: InsightFilters,
   sortBy: InsightSort,
-  order: SortOrder,
+  order_: SortOrder,
   limit: number,
   offset: number,
 ): string {
   const where = filterSql(b, f);
-  return `SELECT ${ROW_COLUMNS} FROM customer_interactions ci
+  const order = orderSql(sortBy, order_);
+  // Sort and page on the index columns alone, then read the page's rows (a "deferred join"): the
+  // sort never touches the heap or the customers table.
+  return `WITH page AS (
+      SELECT ci.id FROM customer_interactions ci WHERE ${where}
+      ORDER BY ${order} LIMIT ${b.p(limit)} OFFSET ${b.p(offset)}
+    )
+    SELECT ${ROW_COLUMNS} FROM page
+    JOIN customer_interactions ci ON ci.id = page.id
     JOIN customers c ON c.id = ci.customer_id
-    WHERE ${where} ORDER BY ${orderSql(sortBy, order)} LIMIT ${b.p(limit)} OFFSET ${b.p(offset)}`;
+    ORDER BY ${order}`;
 }
 
 export function countSql(b: SqlBuilder, f: InsightFilters): string {
@@ -105,7 +113,10 @@ const BUCKET_MS: Record<TrendGrouping, number> = { hour: 3_600_000, day: DAY, we
 
 /** The start of the UTC hour, day or ISO week (Monday) of `ci.timestamp`. */
 export function bucketSql(dialect: Dialect, groupBy: TrendGrouping): string {
-  if (dialect === 'postgres') return `date_trunc('${groupBy}', ci."timestamp", 'UTC')`;
+  // Immutable (UTC wall clock), so that statistics on it (migration 0004) tell the planner how few
+  // groups there are; epoch milliseconds, as on SQLite.
+  if (dialect === 'postgres')
+    return `date_part('epoch', date_trunc('${groupBy}', ci."timestamp" AT TIME ZONE 'UTC')) * 1000`;
   const size = BUCKET_MS[groupBy];
   // 1970-01-05 (4 days after the epoch) was a Monday.
   const offset = groupBy === 'week' ? 4 * DAY : 0;
@@ -114,15 +125,24 @@ export function bucketSql(dialect: Dialect, groupBy: TrendGrouping): string {
 
 export function trendsSql(b: SqlBuilder, f: InsightFilters, groupBy: TrendGrouping, split: TrendSplit) {
   const where = filterSql(b, f);
-  const key = split === 'channel' ? 'ci.channel' : split === 'segment' ? 'c.segment' : 'NULL';
-  const join = split === 'segment' ? 'JOIN customers c ON c.id = ci.customer_id' : '';
   const bucket = bucketSql(b.dialect, groupBy);
-  return `SELECT ${bucket} AS bucket, ${key} AS key, count(*) AS n, count(ci.sentiment_score) AS scored,
-      avg(ci.sentiment_score) AS mean,
+  const sums = () => `count(*) AS n, count(ci.sentiment_score) AS scored,
+      sum(ci.sentiment_score) AS ssum,
       sum(CASE WHEN ci.sentiment_label = 'positive' THEN 1 ELSE 0 END) AS pos,
       sum(CASE WHEN ci.sentiment_label = 'negative' THEN 1 ELSE 0 END) AS neg,
-      sum(CASE WHEN ci.sentiment_label = 'neutral' THEN 1 ELSE 0 END) AS neu
-    FROM customer_interactions ci ${join}
+      sum(CASE WHEN ci.sentiment_label = 'neutral' THEN 1 ELSE 0 END) AS neu`;
+  if (split === 'segment') {
+    // Aggregate per customer first, then join the (few) groups to their customers' segments.
+    return `SELECT d.bucket, c.segment AS key, sum(d.n) AS n, sum(d.scored) AS scored, sum(d.ssum) AS ssum,
+        sum(d.pos) AS pos, sum(d.neg) AS neg, sum(d.neu) AS neu
+      FROM (SELECT ${bucket} AS bucket, ci.customer_id, ${sums()}
+        FROM customer_interactions ci WHERE ${where} GROUP BY 1, 2) d
+      JOIN customers c ON c.id = d.customer_id
+      GROUP BY 1, 2 ORDER BY 1, 2`;
+  }
+  const key = split === 'channel' ? 'ci.channel' : 'NULL';
+  return `SELECT ${bucket} AS bucket, ${key} AS key, ${sums()}
+    FROM customer_interactions ci
     WHERE ${where}
     GROUP BY 1, 2 ORDER BY 1, 2`;
 }
@@ -136,8 +156,12 @@ export function metricsSql(dialect: Dialect, f: InsightFilters, top: number) {
   };
   return {
     totals: q(
-      (_b, w) => `SELECT count(*) AS n, count(ci.sentiment_score) AS scored, avg(ci.sentiment_score) AS mean,
-        count(DISTINCT ci.customer_id) AS customers FROM customer_interactions ci WHERE ${w}`,
+      (_b, w) => `SELECT count(*) AS n, count(ci.sentiment_score) AS scored, avg(ci.sentiment_score) AS mean
+        FROM customer_interactions ci WHERE ${w}`,
+    ),
+    customers: q(
+      (_b, w) =>
+        `SELECT count(*) AS n FROM (SELECT DISTINCT ci.customer_id FROM customer_interactions ci WHERE ${w}) d`,
     ),
     byChannel: q(
       (_b, w) => `SELECT ci.channel AS key, count(*) AS n, avg(ci.sentiment_score) AS mean
@@ -167,11 +191,17 @@ export function searchSql(
     const tsq = (x: SqlBuilder) => `plainto_tsquery('english', ${x.p(terms.join(' '))})`;
     const query = tsq(b);
     const where = filterSql(b, f);
-    const rows = `SELECT ${ROW_COLUMNS}, ts_rank(ci.content_tsv, q.query) AS rank
-      FROM customer_interactions ci JOIN customers c ON c.id = ci.customer_id,
-        (SELECT ${query} AS query) q
-      WHERE ci.content_tsv @@ q.query AND ${where}
-      ORDER BY rank DESC, ci."timestamp" DESC, ci.id DESC LIMIT ${b.p(limit)} OFFSET ${b.p(offset)}`;
+    // Rank and count in one pass over the matches (count(*) OVER ()), then read the page's rows.
+    const rows = `WITH hits AS (
+        SELECT ci.id, ts_rank(ci.content_tsv, q.query) AS rank, ci."timestamp", count(*) OVER () AS total
+        FROM customer_interactions ci, (SELECT ${query} AS query) q
+        WHERE ci.content_tsv @@ q.query AND ${where}
+        ORDER BY rank DESC, ci."timestamp" DESC, ci.id DESC LIMIT ${b.p(limit)} OFFSET ${b.p(offset)}
+      )
+      SELECT ${ROW_COLUMNS}, hits.rank, hits.total FROM hits
+      JOIN customer_interactions ci ON ci.id = hits.id
+      JOIN customers c ON c.id = ci.customer_id
+      ORDER BY hits.rank DESC, ci."timestamp" DESC, ci.id DESC`;
     const cq = tsq(cb);
     const count = `SELECT count(*) AS n FROM customer_interactions ci
       WHERE ci.content_tsv @@ ${cq} AND ${filterSql(cb, f)}`;

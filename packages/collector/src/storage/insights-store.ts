@@ -62,7 +62,7 @@ export class SqlInsights implements InsightStore {
       key: (r.key as string | null) ?? null,
       count: toNumber(r.n),
       scored: toNumber(r.scored),
-      meanSentiment: toNumberOrNull(r.mean),
+      meanSentiment: toNumber(r.scored) > 0 ? toNumber(r.ssum) / toNumber(r.scored) : null,
       positive: toNumber(r.pos ?? 0),
       negative: toNumber(r.neg ?? 0),
       neutral: toNumber(r.neu ?? 0),
@@ -72,8 +72,9 @@ export class SqlInsights implements InsightStore {
   async metrics(f: InsightFilters, o: { topEventTypes: number }): Promise<InsightMetrics> {
     const q = metricsSql(this.dialect, f, o.topEventTypes);
     const exec = (x: { text: string; b: SqlBuilder }) => this.run(x.text, x.b.params());
-    const [totals, byChannel, byLabel, topEvents] = await Promise.all([
+    const [totals, customers, byChannel, byLabel, topEvents] = await Promise.all([
       exec(q.totals),
+      exec(q.customers),
       exec(q.byChannel),
       exec(q.byLabel),
       exec(q.topEvents),
@@ -89,7 +90,7 @@ export class SqlInsights implements InsightStore {
       volume: toNumber(t.n ?? 0),
       scored: toNumber(t.scored ?? 0),
       meanSentiment: toNumberOrNull(t.mean),
-      activeCustomers: toNumber(t.customers ?? 0),
+      activeCustomers: toNumber(customers[0]?.n ?? 0),
       byChannel: byChannel.map((r) => ({
         channel: String(r.key),
         count: toNumber(r.n),
@@ -103,14 +104,13 @@ export class SqlInsights implements InsightStore {
   async search(f: InsightFilters, terms: string[], o: { limit: number; offset: number }) {
     const b = new SqlBuilder(this.dialect);
     const sql = searchSql(b, f, terms, o.limit, o.offset);
-    const [rows, count] = await Promise.all([
-      this.run(sql.rows, b.params()),
-      this.run(sql.count, sql.countBuilder.params()),
-    ]);
-    return {
-      rows: rows.map((r) => ({ ...toInsightRow(r), rank: toNumber(r.rank) })),
-      total: toNumber(count[0]?.n ?? 0),
-    };
+    const rows = await this.run(sql.rows, b.params());
+    // PostgreSQL counts the matches in the same query; otherwise (or past the last page) count apart.
+    const total =
+      rows[0]?.total !== undefined
+        ? toNumber(rows[0].total)
+        : toNumber((await this.run(sql.count, sql.countBuilder.params()))[0]?.n ?? 0);
+    return { rows: rows.map((r) => ({ ...toInsightRow(r), rank: toNumber(r.rank) })), total };
   }
 
   async exportBatch(f: InsightFilters, after: ExportCursor | null, limit: number) {

@@ -18,4 +18,13 @@ CREATE INDEX interactions_org_event_ts_idx ON customer_interactions (organizatio
 
 -- Customer search by external id prefix (LIKE 'abc%').
 CREATE INDEX customers_org_external_prefix_idx ON customers (organization_id, external_id text_pattern_ops);
+
+-- Trend buckets (as the insights queries compute them): without statistics the planner assumes one
+-- group per row and sorts instead of hashing a few hundred groups.
+CREATE STATISTICS interactions_bucket_hour_stats
+  ON (date_part('epoch', date_trunc('hour', "timestamp" AT TIME ZONE 'UTC')) * 1000) FROM customer_interactions;
+CREATE STATISTICS interactions_bucket_day_stats
+  ON (date_part('epoch', date_trunc('day', "timestamp" AT TIME ZONE 'UTC')) * 1000) FROM customer_interactions;
+CREATE STATISTICS interactions_bucket_week_stats
+  ON (date_part('epoch', date_trunc('week', "timestamp" AT TIME ZONE 'UTC')) * 1000) FROM customer_interactions;
 `;
