@@ -23,10 +23,10 @@ import { PostgresAnalysis } from './analysis.js';
 import { PostgresAudit } from './audit.js';
 import { postgresCustomers, postgresInsights } from './insights.js';
 import { PostgresApiKeys } from './keys.js';
+import { PostgresLive } from './live.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { PostgresSignals } from './signals.js';
-import { PostgresLive } from './live.js';
 import { PostgresRefreshTokens } from './tokens.js';
 import { PostgresUsers } from './users.js';
 
@@ -73,6 +73,10 @@ export class PostgresStorage implements Storage {
     });
     // An idle client losing its connection must not crash the process.
     this.pool.on('error', (err) => opts.onPoolError?.(err));
+    // Nor a checked-out one (a transaction between two statements when the server restarts): pg-pool
+    // removes its own listener while a client is out, and an 'error' event with no listener throws.
+    // The statement in progress still fails, and the client is discarded on release.
+    this.pool.on('connect', (client) => client.on('error', () => {}));
     this.db = drizzle(this.pool, { schema: t });
     this.users = new PostgresUsers(this.db);
     this.insights = postgresInsights(this.pool);
