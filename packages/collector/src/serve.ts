@@ -78,7 +78,9 @@ export async function startServer(
     : undefined;
   limitsRedis?.on('error', (err) => logger.warn({ err: err.message }, 'redis (rate limits) error'));
   const rateLimitStore = limitsRedis
-    ? new RedisRateLimitStore(limitsRedis, `${config.redisKeyPrefix}rl:`)
+    ? new RedisRateLimitStore(limitsRedis, `${config.redisKeyPrefix}rl:`, (err) =>
+        logger.warn({ err: err.message }, 'rate limits unavailable (Redis): requests pass unlimited'),
+      )
     : new MemoryRateLimitStore();
   const app = createApp({
     storage,

@@ -131,3 +131,23 @@ describe('rate limits shared by two collectors through Redis', () => {
     });
   });
 });
+
+describe('Redis store outage', () => {
+  it('fails open (requests pass) and reports the error', async () => {
+    const down = new Redis('redis://127.0.0.1:1', {
+      maxRetriesPerRequest: 0,
+      lazyConnect: true,
+      retryStrategy: () => null,
+      enableOfflineQueue: false,
+    });
+    const errors: Error[] = [];
+    const l = new Limiter(new RedisRateLimitStore(down, prefix(), (e) => errors.push(e)), 'o', {
+      limit: 1,
+      windowMs: 60_000,
+    });
+    expect((await l.consume('x')).ok).toBe(true);
+    expect((await l.consume('x')).ok).toBe(true);
+    expect(errors.length).toBeGreaterThan(0);
+    down.disconnect();
+  });
+});

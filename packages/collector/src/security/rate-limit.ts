@@ -71,38 +71,60 @@ type RedisWithHit = Redis & { heedRateHit(key: string, windowMs: number): Promis
 export class RedisRateLimitStore implements RateLimitStore {
   private readonly redis: RedisWithHit;
 
-  /** `prefix` namespaces the keys (e.g. one per deployment or per test). */
+  /**
+   * `prefix` namespaces the keys (e.g. one per deployment or per test). When Redis cannot answer, the
+   * limits fail open (requests pass) and `onError` is told: an outage of Redis must not take the
+   * collector down with it.
+   */
   constructor(
     redis: Redis,
     private readonly prefix = 'heed:rl:',
+    private readonly onError: (err: Error) => void = () => {},
   ) {
     if (!('heedRateHit' in redis)) redis.defineCommand('heedRateHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
     this.redis = redis as RedisWithHit;
   }
 
-  async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const [count, resetMs] = await this.redis.heedRateHit(this.prefix + key, windowMs);
-    return { count, resetMs };
+  private async safe<T>(fallback: T, op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      this.onError(err as Error);
+      return fallback;
+    }
   }
 
-  async peek(key: string): Promise<WindowCount> {
-    const k = this.prefix + key;
-    const r = await this.redis.multi().get(k).pttl(k).exec();
-    const count = Number(r?.[0]?.[1] ?? 0);
-    const ttl = Number(r?.[1]?.[1] ?? 0);
-    return { count, resetMs: Math.max(0, ttl) };
+  hit(key: string, windowMs: number): Promise<WindowCount> {
+    return this.safe({ count: 0, resetMs: windowMs }, async () => {
+      const [count, resetMs] = await this.redis.heedRateHit(this.prefix + key, windowMs);
+      return { count, resetMs };
+    });
   }
 
-  async block(key: string, ms: number): Promise<void> {
-    await this.redis.set(`${this.prefix}block:${key}`, '1', 'PX', Math.max(1, Math.round(ms)));
+  peek(key: string): Promise<WindowCount> {
+    return this.safe({ count: 0, resetMs: 0 }, async () => {
+      const k = this.prefix + key;
+      const r = await this.redis.multi().get(k).pttl(k).exec();
+      const count = Number(r?.[0]?.[1] ?? 0);
+      const ttl = Number(r?.[1]?.[1] ?? 0);
+      return { count, resetMs: Math.max(0, ttl) };
+    });
   }
 
-  async blockedFor(key: string): Promise<number> {
-    return Math.max(0, await this.redis.pttl(`${this.prefix}block:${key}`));
+  block(key: string, ms: number): Promise<void> {
+    return this.safe(undefined, async () => {
+      await this.redis.set(`${this.prefix}block:${key}`, '1', 'PX', Math.max(1, Math.round(ms)));
+    });
   }
 
-  async reset(key: string): Promise<void> {
-    await this.redis.del(this.prefix + key, `${this.prefix}block:${key}`);
+  blockedFor(key: string): Promise<number> {
+    return this.safe(0, async () => Math.max(0, await this.redis.pttl(`${this.prefix}block:${key}`)));
+  }
+
+  reset(key: string): Promise<void> {
+    return this.safe(undefined, async () => {
+      await this.redis.del(this.prefix + key, `${this.prefix}block:${key}`);
+    });
   }
 }
 
