@@ -89,7 +89,7 @@ export function createApp(deps: AppDeps) {
       maxAge: 600,
     }),
   );
-  app.use('/api/*', jsonLimits());
+  app.use('/api/*', jsonLimits({ except: ['/api/import'] })); // imports stream files of up to 1 GB
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
