@@ -146,6 +146,18 @@ describe.each(DIALECTS)('accounts and tokens on %s', (dialect) => {
     expect((await client().post('/api/auth/refresh', { refreshToken: other.refreshToken })).status).toBe(200);
   });
 
+  it('lets only one of two simultaneous uses of a refresh token through, then revokes the family', async () => {
+    const user = await userWithPassword(db.storage, t.organizationId, 'viewer');
+    const s = await session(user.email);
+    const [r1, r2] = await Promise.all([
+      client().post('/api/auth/refresh', { refreshToken: s.refreshToken }),
+      client().post('/api/auth/refresh', { refreshToken: s.refreshToken }),
+    ]);
+    expect([r1.status, r2.status].sort()).toEqual([200, 401]);
+    const winner = (await (r1.status === 200 ? r1 : r2).json()) as Session;
+    expect((await client().post('/api/auth/refresh', { refreshToken: winner.refreshToken })).status).toBe(401);
+  });
+
   it('stores refresh tokens hashed', async () => {
     const user = await userWithPassword(db.storage, t.organizationId, 'viewer');
     const s = await session(user.email);
