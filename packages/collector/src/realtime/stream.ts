@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import { ReplayBuffer } from './buffer.js';
 import type { Hub, SequencedEvent } from './hub.js';
 import { embedView, encodeEvents, encodeHello, encodeResync, fullView, HEARTBEAT } from './sse.js';
@@ -27,10 +28,18 @@ export interface OpenOptions {
   embedTokenId?: string | undefined;
 }
 
+/** Where a connection's bytes go. */
+interface Sink {
+  write(bytes: Uint8Array): void;
+  /** Bytes written that the client has not taken yet. */
+  queued(): number;
+  end(): void;
+}
+
 interface Connection {
   org: string;
   lastId: number;
-  controller: ReadableStreamDefaultController<Uint8Array>;
+  sink: Sink;
   embedTokenId: string | undefined;
   closed: boolean;
   onClose: (() => void) | undefined;
@@ -84,40 +93,65 @@ export class LiveStream {
     return this.connections;
   }
 
-  /** A client's stream: replay (or resync) first, then live events until it disconnects. */
+  /** A client's stream as a web ReadableStream (any runtime, `app.request()` in tests). */
   open(opts: OpenOptions): ReadableStream<Uint8Array> {
+    let conn: Connection | undefined;
+    const HWM = 16 * 1024;
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          conn = this.connect(opts, {
+            write: (bytes) => controller.enqueue(bytes),
+            // desiredSize = high-water mark - queued bytes: a client that stops reading shows up here.
+            queued: () => HWM - (controller.desiredSize ?? 0),
+            end: () => controller.close(),
+          });
+        },
+        cancel: () => conn && this.remove(conn),
+      },
+      new ByteLengthQueuingStrategy({ highWaterMark: HWM }),
+    );
+  }
+
+  /**
+   * A client's stream written straight to a Node response (headers already sent): no web-stream
+   * pipeline per connection, which is what keeps a thousand clients cheap.
+   */
+  attach(opts: OpenOptions, res: ServerResponse): void {
+    const conn = this.connect(opts, {
+      write: (bytes) => void res.write(bytes),
+      queued: () => res.writableLength,
+      end: () => res.end(),
+    });
+    res.once('close', () => this.remove(conn));
+  }
+
+  /** Replay (or resync) first, then live events until the client disconnects. */
+  private connect(opts: OpenOptions, sink: Sink): Connection {
     const conn: Connection = {
       org: opts.organizationId,
       lastId: 0,
-      controller: undefined as unknown as ReadableStreamDefaultController<Uint8Array>,
+      sink,
       embedTokenId: opts.embedTokenId,
       closed: false,
       onClose: undefined,
       held: undefined,
     };
-    return new ReadableStream<Uint8Array>(
-      {
-        start: (controller) => {
-          let replay: SequencedEvent[] = [];
-          conn.controller = controller;
-          controller.enqueue(encodeHello(1000));
-          if (opts.lastEventId !== undefined) {
-            const r = this.buffer.since(conn.org, opts.lastEventId);
-            if (r.kind === 'resync') {
-              controller.enqueue(encodeResync('missed', r.newest));
-              conn.lastId = r.newest ?? 0;
-            } else {
-              conn.lastId = r.events.at(-1)?.id ?? opts.lastEventId;
-              replay = r.events;
-            }
-          }
-          this.add(conn);
-          if (replay.length > 0) this.replay(conn, replay);
-        },
-        cancel: () => this.remove(conn),
-      },
-      new ByteLengthQueuingStrategy({ highWaterMark: 16 * 1024 }),
-    );
+    let replay: SequencedEvent[] = [];
+    sink.write(encodeHello(1000));
+    if (opts.lastEventId !== undefined) {
+      const r = this.buffer.since(conn.org, opts.lastEventId);
+      if (r.kind === 'resync') {
+        sink.write(encodeResync('missed', r.newest));
+        conn.lastId = r.newest ?? 0;
+      } else {
+        conn.lastId = r.events.at(-1)?.id ?? opts.lastEventId;
+        replay = r.events;
+      }
+    }
+    this.add(conn);
+    if (replay.length > 0) this.replay(conn, replay);
+    return conn;
   }
 
   /**
@@ -127,7 +161,7 @@ export class LiveStream {
   private replay(c: Connection, events: SequencedEvent[]): void {
     const { enrich } = this.deps;
     if (!enrich || !events.some((e) => e.type === 'interaction.created' && !this.enriched.has(e))) {
-      c.controller.enqueue(encodeEvents(events, this.viewOf(c)));
+      c.sink.write(encodeEvents(events, this.viewOf(c)));
       return;
     }
     c.held = [];
@@ -137,7 +171,7 @@ export class LiveStream {
         const held = c.held ?? [];
         c.held = undefined;
         if (c.closed) return;
-        c.controller.enqueue(encodeEvents(full, this.viewOf(c)));
+        c.sink.write(encodeEvents(full, this.viewOf(c)));
         for (const bytes of held) this.write(c, bytes);
       });
   }
@@ -195,8 +229,8 @@ export class LiveStream {
     if (c.closed) return;
     this.remove(c);
     try {
-      if (last) c.controller.enqueue(last);
-      c.controller.close();
+      if (last) c.sink.write(last);
+      c.sink.end();
     } catch {
       // already closed by the client
     }
@@ -208,12 +242,11 @@ export class LiveStream {
       c.held.push(bytes);
       return;
     }
-    // desiredSize = high-water mark - queued bytes: a client that stops reading shows up here.
-    if ((c.controller.desiredSize ?? 0) < -this.options.maxQueuedBytes) {
+    if (c.sink.queued() > this.options.maxQueuedBytes) {
       this.end(c, encodeResync('slow', undefined));
       return;
     }
-    c.controller.enqueue(bytes);
+    c.sink.write(bytes);
     if (bytes !== HEARTBEAT) this.deps.metrics?.sseSent();
   }
 

@@ -7,7 +7,7 @@ import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { EmbedToken } from '../../storage/types.js';
 import { bearer, errorResponses, errorSchema } from '../insights/filters.js';
-import { lastEventId, sseResponse } from '../stream/index.js';
+import { lastEventId, serveStream } from '../stream/index.js';
 
 export const WIDGETS = ['sentiment-trend', 'kpis', 'channels'] as const;
 const RANGES = { '24h': 86_400_000, '7d': 7 * 86_400_000, '30d': 30 * 86_400_000 } as const;
@@ -241,13 +241,13 @@ export function embedRoutes(ctx: AppContext) {
   app.openapi(streamRoute, async (c) => {
     const q = c.req.valid('query');
     const t = await widgetCaller(c, q.token, q.kind);
-    const stream = ctx.live.open({
-      organizationId: t.organizationId,
-      lastEventId: lastEventId(c),
-      embedTokenId: t.id,
-    });
     const from = c.req.header('origin');
-    return sseResponse(stream, from ? { 'Access-Control-Allow-Origin': from, Vary: 'Origin' } : {});
+    return serveStream(
+      c,
+      ctx,
+      { organizationId: t.organizationId, lastEventId: lastEventId(c), embedTokenId: t.id },
+      from ? { 'Access-Control-Allow-Origin': from, Vary: 'Origin' } : {},
+    );
   });
 
   return app;

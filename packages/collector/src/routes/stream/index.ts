@@ -1,9 +1,12 @@
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
+import type { OpenOptions } from '../../realtime/stream.js';
 import { bearer, errorResponses } from '../insights/filters.js';
 import { STREAM_TOKEN_TTL_SECONDS, signStreamToken, verifyStreamToken } from './token.js';
 
@@ -73,8 +76,7 @@ export function streamRoutes(ctx: AppContext) {
 
   app.openapi(streamRoute, async (c) => {
     const organizationId = await streamCaller(ctx, c);
-    const body = ctx.live.open({ organizationId, lastEventId: lastEventId(c) });
-    return sseResponse(body);
+    return serveStream(c, ctx, { organizationId, lastEventId: lastEventId(c) });
   });
 
   return app;
@@ -102,19 +104,30 @@ export function lastEventId(c: Context): number | undefined {
   return Number.isSafeInteger(n) && n >= 0 ? n : -1;
 }
 
-export function sseResponse(
-  body: ReadableStream<Uint8Array>,
+const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache, no-transform',
+  Connection: 'keep-alive',
+  // nginx and similar proxies would otherwise buffer the stream.
+  'X-Accel-Buffering': 'no',
+};
+
+/**
+ * Answers with the live stream. On Node the connection is written directly (no web-stream pipeline
+ * per client); elsewhere (and in `app.request()` tests) as a ReadableStream body.
+ */
+export function serveStream(
+  c: Context,
+  ctx: AppContext,
+  opts: OpenOptions,
   headers: Record<string, string> = {},
 ): Response {
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-cache, no-transform',
-      Connection: 'keep-alive',
-      // nginx and similar proxies would otherwise buffer the stream.
-      'X-Accel-Buffering': 'no',
-      ...headers,
-    },
-  });
+  const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+  if (outgoing && typeof outgoing.writeHead === 'function' && !outgoing.headersSent) {
+    outgoing.writeHead(200, { ...SSE_HEADERS, ...headers, 'X-Request-Id': c.get('requestId') ?? '' });
+    outgoing.flushHeaders();
+    ctx.live.attach(opts, outgoing);
+    return RESPONSE_ALREADY_SENT;
+  }
+  return new Response(ctx.live.open(opts), { status: 200, headers: { ...SSE_HEADERS, ...headers } });
 }
