@@ -1,21 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appWithOrg, event, TEST_CONFIG, userWithToken } from '../../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../test/databases.js';
+import { sample } from '../../../test/metrics-text.js';
 import { createApp } from '../../app.js';
 import { createLogger } from '../../logger.js';
 import { Hub } from '../../realtime/hub.js';
-
-/** The value of one series in the Prometheus text format (undefined when absent). */
-export function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const body = line.slice(name.length);
-    if (Object.entries(labels).every(([k, v]) => body.includes(`${k}="${v}"`))) {
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return undefined;
-}
 
 describe.each(DIALECTS)('/metrics on %s', (dialect) => {
   let db: TestDatabase;
