@@ -14,6 +14,7 @@ import type { Hub } from './realtime/hub.js';
 import { type LiveOptions, LiveStream } from './realtime/stream.js';
 import { CircuitBreaker } from './resilience/breaker.js';
 import { databaseFailure, guardStorage } from './resilience/storage.js';
+import { type InvalidationBus, localBus } from './security/invalidation.js';
 import { createLimits, type Limits, type RateLimitStore } from './security/limits.js';
 import { createPiiCipher, type PiiCipher } from './security/pii.js';
 import { createVerifier } from './security/verifier.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   logger: Logger;
   hub: Hub;
   config: AppConfig;
+  /** Revocations to every instance's caches; default: this process only (serve.ts passes Redis). */
+  invalidations?: InvalidationBus;
   /** Rate-limit counters; default: in memory (serve.ts passes a Redis store when REDIS_URL is set). */
   rateLimitStore?: RateLimitStore;
   /** Query cache; default: Redis with config.redisUrl, else in-process LRU. */
@@ -56,8 +59,13 @@ export interface AppContext extends AppDeps {
   limits: Limits;
   /** The client address (X-Forwarded-For only with TRUST_PROXY). */
   clientIp(c: Context): string;
-  /** Forgets the cached verification of a user's tokens (after logout, role or password changes). */
-  invalidateUser(organizationId: string, userId: string): void;
+  /**
+   * Forgets the cached verification of a user's tokens (after logout, role or password changes), in
+   * this process at once and in the others through Redis when it is configured.
+   */
+  invalidateUser(organizationId: string, userId: string): Promise<void>;
+  /** Forgets every cached API key (after a revocation), here and in the other instances. */
+  invalidateKeys(): Promise<void>;
   /** Appends an admin action to the audit log, with the caller and its IP. */
   audit(
     c: Context,
@@ -94,6 +102,11 @@ export function createContext(input: AppDeps): AppContext {
   const trustProxy = deps.config.trustProxy;
   const ipOf = (c: Context) => clientIp(c, trustProxy);
   const resolveKey = createKeyResolver({ storage: deps.storage });
+  const bus = deps.invalidations ?? localBus();
+  bus.subscribe((m) => {
+    if (m.kind === 'user') verifier.invalidate(m.organizationId, m.userId);
+    else resolveKey.invalidate();
+  });
   /** A secret key acts as an admin of its organization (server-side admin API); write keys do not. */
   const secretKeyClaims = async (key: string): Promise<AccessClaims | null> => {
     if (!key.startsWith('hk_s_')) return null;
@@ -135,7 +148,8 @@ export function createContext(input: AppDeps): AppContext {
     pii: createPiiCipher(deps.config.encryptionKey, deps.config.previousEncryptionKeys ?? []),
     limits,
     clientIp: ipOf,
-    invalidateUser: verifier.invalidate,
+    invalidateUser: (organizationId, userId) => bus.publish({ kind: 'user', organizationId, userId }),
+    invalidateKeys: () => bus.publish({ kind: 'keys' }),
     audit: async (c, entry) => {
       const caller = (c.get as (k: string) => AuthVariables['auth'] | undefined)('auth');
       if (!caller) throw new Error('audit() needs an authenticated request');

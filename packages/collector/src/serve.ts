@@ -15,6 +15,7 @@ import type { Hub } from './realtime/hub.js';
 import { startHub } from './realtime/index.js';
 import { CircuitBreaker } from './resilience/breaker.js';
 import { databaseFailure, guardStorage } from './resilience/storage.js';
+import { redisBus } from './security/invalidation.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './security/rate-limit.js';
 import { createStorage } from './storage/index.js';
 import type { Storage } from './storage/types.js';
@@ -82,6 +83,15 @@ export async function startServer(
         logger.warn({ err: err.message }, 'rate limits unavailable (Redis): requests pass unlimited'),
       )
     : new MemoryRateLimitStore();
+  // Revocations reach every instance's caches over Redis pub/sub.
+  const invalidations = limitsRedis
+    ? redisBus(
+        limitsRedis,
+        new Redis(config.redisUrl as string, { maxRetriesPerRequest: 2 }),
+        `${config.redisKeyPrefix}invalidate`,
+        (err) => logger.warn({ err: err.message }, 'redis (revocations) error'),
+      )
+    : undefined;
   const app = createApp({
     storage,
     logger,
@@ -89,6 +99,7 @@ export async function startServer(
     config,
     analysis,
     rateLimitStore,
+    ...(invalidations ? { invalidations } : {}),
     metrics,
     databaseBreaker,
     stream: { heartbeatMs: config.streamHeartbeatMs },
@@ -146,6 +157,7 @@ export async function startServer(
       await analysis?.close();
       await hub.close();
       await kv.close();
+      await invalidations?.close();
       await limitsRedis?.quit().catch(() => {});
       await storage.close();
     },

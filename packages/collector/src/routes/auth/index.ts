@@ -162,7 +162,7 @@ export function authRoutes(ctx: AppContext) {
     checkPolicy(newPassword, 'newPassword');
     await storage.users.setPassword(organizationId, userId, await hashPassword(newPassword));
     await storage.tokens.revokeForUser(userId);
-    ctx.invalidateUser(organizationId, userId);
+    await ctx.invalidateUser(organizationId, userId);
     await ctx.audit(c, { action: 'user.password_changed', resourceType: 'user', resourceId: userId });
     return c.json(await openSession(ctx, user, ctx.clientIp(c)), 200);
   });
@@ -184,7 +184,7 @@ export function checkPolicy(password: string, field: string): void {
 export async function revokeAll(ctx: AppContext, organizationId: string, userId: string): Promise<void> {
   await ctx.storage.users.revokeAccessTokens(organizationId, userId);
   await ctx.storage.tokens.revokeForUser(userId);
-  ctx.invalidateUser(organizationId, userId);
+  await ctx.invalidateUser(organizationId, userId);
 }
 
 function shortHash(s: string): string {

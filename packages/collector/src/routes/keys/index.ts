@@ -138,7 +138,7 @@ export function keysRoutes(ctx: AppContext) {
     const { id } = c.req.valid('param');
     const key = isUuid(id) ? await storage.keys.revoke(organizationId, id) : null;
     if (!key) throw new HeedError('not_found', 'No such API key');
-    ctx.resolveKey.invalidate();
+    await ctx.invalidateKeys();
     await ctx.audit(c, {
       action: 'key.revoked',
       resourceType: 'api_key',

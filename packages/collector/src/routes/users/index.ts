@@ -149,7 +149,7 @@ export function usersRoutes(ctx: AppContext) {
     });
     if (!user) throw new HeedError('not_found', 'No such user');
     if (patch.isActive === false) await storage.tokens.revokeForUser(user.id);
-    ctx.invalidateUser(organizationId, user.id);
+    await ctx.invalidateUser(organizationId, user.id);
     const changes: Record<string, string | boolean | null> = {};
     if (patch.role !== undefined && patch.role !== before.role) changes.role = patch.role;
     if (patch.isActive !== undefined && patch.isActive !== before.isActive) changes.isActive = patch.isActive;
