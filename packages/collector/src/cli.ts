@@ -118,7 +118,11 @@ async function main(argv: string[]): Promise<number> {
   const server = await startServer(config, { logger });
   const demo = await bootstrapDemo(server.storage);
   const where = config.databaseUrl ? 'PostgreSQL' : `SQLite at ${config.sqlitePath}`;
-  const lines = [``, `Heed collector listening on ${server.url}  (database: ${where})`];
+  const lines = [
+    ``,
+    `Heed collector listening on ${server.url}  (database: ${where})`,
+    `Dashboard:    ${server.url}/dashboard/  (live stream: ${server.hub.transportKind})`,
+  ];
   if (demo) {
     lines.push(
       ``,
