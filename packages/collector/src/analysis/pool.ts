@@ -56,7 +56,8 @@ export class SentimentPool {
   async predict(texts: string[]): Promise<SentimentResult[]> {
     if (texts.length > MAX_BATCH) throw new Error(`at most ${MAX_BATCH} texts a task`);
     if (!this.available) {
-      throw new HeedError('service_unavailable', 'The analysis pool is unavailable', { retryAfter: 5 });
+      const retryAfter = this.breaker.state === 'open' ? this.breaker.retryAfterSeconds : 5;
+      throw new HeedError('service_unavailable', 'The analysis pool is unavailable', { retryAfter });
     }
     const task: SentimentTask = this.modelDir ? { texts, modelDir: this.modelDir } : { texts };
     try {
