@@ -19,6 +19,7 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '50000' },
     dialect: { type: 'string', default: 'both' },
     concurrency: { type: 'string', default: '4' },
+    markdown: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.events);
@@ -295,3 +296,15 @@ for (const d of dialects) {
   );
 }
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));
+if (args.markdown) {
+  // The table of bench/RESULTS.md (bench/run).
+  const n = (x) => Math.round(x).toLocaleString('en');
+  const name = { postgres: 'PostgreSQL', sqlite: 'SQLite' };
+  const raw = { postgres: 'COPY', sqlite: 'prepared inserts' };
+  console.log('\n| database | Heed `/v1/batch` | raw baseline | ratio |\n| --- | ---: | ---: | ---: |');
+  for (const r of results) {
+    console.log(
+      `| ${name[r.dialect]} | ${n(r.ours)} events/s | ${n(r.raw)} events/s (${raw[r.dialect]}) | ${(100 * r.ratio).toFixed(1)}% |`,
+    );
+  }
+}
