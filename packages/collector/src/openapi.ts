@@ -95,6 +95,22 @@ const PLAIN_ROUTES: RouteConfig[] = [
   },
   {
     method: 'get',
+    path: '/dashboard',
+    tags: ['Dashboard'],
+    summary: 'The dashboard (HTML; its assets are under /dashboard/)',
+    responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: z.string() } } } },
+  },
+  {
+    method: 'get',
+    path: '/widgets.js',
+    tags: ['Dashboard'],
+    summary: 'The embeddable widgets script',
+    responses: {
+      200: { description: 'JavaScript', content: { 'text/javascript': { schema: z.string() } } },
+    },
+  },
+  {
+    method: 'get',
     path: '/metrics',
     tags: ['Meta'],
     summary: 'Prometheus metrics',
