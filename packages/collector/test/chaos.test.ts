@@ -103,7 +103,7 @@ describe.each(DIALECTS)('chaos on %s: kill -9 of `heed start` while the Node SDK
     console.log(
       `${dialect}: ${EVENTS} events in ${seconds.toFixed(1)} s across a kill -9 at ${killedAt} stored`,
     );
-  });
+  }, 120_000);
 });
 
 describe('chaos: PostgreSQL "restart" (connections cut, refused, then accepted) in the middle of a stream', () => {
@@ -189,5 +189,5 @@ describe('chaos: PostgreSQL "restart" (connections cut, refused, then accepted) 
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(/heed_circuit_rejections_total\{breaker="database"\} [1-9]/);
     expect(metrics).toMatch(/heed_circuit_state\{breaker="database"\} 0/);
-  });
+  }, 60_000);
 });

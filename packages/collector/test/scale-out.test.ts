@@ -121,5 +121,5 @@ describe('scale-out: 2 collectors + 1 worker on PostgreSQL and Redis', () => {
       );
     }
     for (const c of clients) c.close();
-  });
+  }, 120_000);
 });
