@@ -93,20 +93,25 @@ async function startCollector() {
   };
 }
 
-const rssOf = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+const rssOf = (pid) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
 
 /** One SSE client: records when each `lat-<n>` message id arrives. */
 function openClient(url, token, onArrive) {
   return new Promise((resolve, reject) => {
-    const req = http.get(`${url}/v1/stream`, { headers: { authorization: `Bearer ${token}` }, agent: false }, (res) => {
-      if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`));
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => {
-        const at = performance.now();
-        for (const m of chunk.matchAll(/"messageId":"lat-(\d+)"/g)) onArrive(Number(m[1]), at);
-      });
-      resolve(req);
-    });
+    const req = http.get(
+      `${url}/v1/stream`,
+      { headers: { authorization: `Bearer ${token}` }, agent: false },
+      (res) => {
+        if (res.statusCode !== 200) return reject(new Error(`stream: ${res.statusCode}`));
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          const at = performance.now();
+          for (const m of chunk.matchAll(/"messageId":"lat-(\d+)"/g)) onArrive(Number(m[1]), at);
+        });
+        resolve(req);
+      },
+    );
     req.on('error', reject);
   });
 }
