@@ -19,6 +19,7 @@ describe('verifyPassword', () => {
     expect(hash).toMatch(/^\$2[aby]\$10\$/);
     expect(await verifyPassword('Correct-Horse-9', hash)).toBe(true);
     expect(await verifyPassword('Correct-Horse-8', hash)).toBe(false);
+    expect(await verifyPassword('Correct-Horse-9', 'not-a-bcrypt-hash')).toBe(false);
   });
 
   it('spends a bcrypt comparison on an unknown account too, so timing does not reveal it', async () => {

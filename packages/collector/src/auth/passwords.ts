@@ -31,5 +31,6 @@ export async function verifyPassword(password: string, hash: string | undefined)
     await bcrypt.compare(password, await dummy);
     return false;
   }
-  return bcrypt.compare(password, hash);
+  // A malformed stored hash is a failed login, not a server error.
+  return bcrypt.compare(password, hash).catch(() => false);
 }
