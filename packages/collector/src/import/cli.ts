@@ -8,9 +8,9 @@ import { progressBar } from './progress.js';
 import { formatFromName, type ImportFormat } from './readers.js';
 import { importFile } from './run.js';
 
-export const IMPORT_USAGE = `Usage: heed import FILE [--org ORGANIZATION_ID] [--format csv|ndjson|json] [--profile-only] [--json]
+export const IMPORT_USAGE = `Usage: heed import FILE [--org ORGANIZATION_ID] [--format csv|ndjson|json|parquet] [--profile-only] [--json]
 
-Imports interactions from a CSV (header row), NDJSON or JSON-array file through the ingest pipeline
+Imports interactions from a CSV (header row), NDJSON, JSON-array or Parquet file through the ingest pipeline
 (same validation, dedupe and enrichment as /v1/batch), in batches of 100. Prints a data profile first
 (column types, null %, duplicate rows; columns over 50% null are flagged), a progress bar on stderr,
 then a summary with per-row errors. Re-running the same file stores nothing twice: rows without a
@@ -35,8 +35,8 @@ export async function importCommand(argv: string[], config: Config): Promise<num
     return values.help ? 0 : 2;
   }
   const format = (values.format ?? formatFromName(file)) as ImportFormat | null;
-  if (format !== 'csv' && format !== 'ndjson' && format !== 'json') {
-    console.error('Cannot tell the file format: use --format csv|ndjson|json');
+  if (format !== 'csv' && format !== 'ndjson' && format !== 'json' && format !== 'parquet') {
+    console.error('Cannot tell the file format: use --format csv|ndjson|json|parquet');
     return 2;
   }
   const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });

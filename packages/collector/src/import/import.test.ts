@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appWithOrg, TEST_CONFIG, userWithToken } from '../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
@@ -115,6 +116,45 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
       deps: { storage: db.storage, pii },
     });
     expect(js).toMatchObject({ total: 120, accepted: 120, rejected: 0 });
+  });
+
+  it('imports Parquet, one row group at a time', async () => {
+    const n = 250;
+    const path = join(dir, 'd.parquet');
+    parquetWriteFile({
+      filename: path,
+      rowGroupSize: 100,
+      columnData: [
+        { name: 'user_id', data: Array.from({ length: n }, (_, i) => `pq${i % 5}`), type: 'STRING' },
+        { name: 'event_type', data: Array.from({ length: n }, () => 'Chat Message'), type: 'STRING' },
+        { name: 'channel', data: Array.from({ length: n }, () => 'chat'), type: 'STRING' },
+        {
+          name: 'content',
+          data: Array.from({ length: n }, (_, i) => `parquet message ${i}`),
+          type: 'STRING',
+        },
+        {
+          name: 'timestamp',
+          data: Array.from({ length: n }, (_, i) => new Date(Date.now() - (i + 1) * 60_000)),
+          type: 'TIMESTAMP',
+        },
+        { name: 'stars', data: Array.from({ length: n }, (_, i) => BigInt(i % 5)), type: 'INT64' },
+      ],
+    });
+    const summary = await importFile({
+      path,
+      format: 'parquet',
+      organizationId: org,
+      deps: { storage: db.storage, pii },
+    });
+    expect(summary).toMatchObject({ total: n, accepted: n, rejected: 0 });
+    const col = (name: string) => summary.profile.columns.find((c) => c.name === name);
+    expect(col('timestamp')?.type).toBe('date');
+    expect(col('stars')?.type).toBe('number');
+    const stored = await db.storage.listInteractions({ organizationId: org, limit: 1000 });
+    const one = stored.find((i) => i.content === 'parquet message 7');
+    expect(one?.channel).toBe('chat');
+    expect((one!.metadata.properties as Record<string, unknown>).stars).toBe(2);
   });
 
   it('runs as `heed import FILE` with a profile, a summary and exit code 1 on rejected rows', async () => {

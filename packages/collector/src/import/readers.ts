@@ -2,9 +2,10 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import streamArray from 'stream-json/streamers/stream-array.js';
 
-export type ImportFormat = 'csv' | 'ndjson' | 'json';
+export type ImportFormat = 'csv' | 'ndjson' | 'json' | 'parquet';
 
 /** One record of the file, or why its line could not be read. */
 export type SourceRecord = { ok: true; value: Record<string, unknown> } | { ok: false; error: string };
@@ -14,6 +15,7 @@ export function formatFromName(name: string): ImportFormat | null {
   if (ext === '.csv') return 'csv';
   if (ext === '.ndjson' || ext === '.jsonl') return 'ndjson';
   if (ext === '.json') return 'json';
+  if (ext === '.parquet') return 'parquet';
   return null;
 }
 
@@ -23,7 +25,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /**
  * Streams the records of a CSV (header row, RFC 4180: csv-parse), NDJSON (one object per line) or
- * JSON array (stream-json: elements one at a time, never the whole file in memory).
+ * JSON array (stream-json: elements one at a time, never the whole file in memory) or Parquet
+ * (hyparquet, pure JS: one row group in memory at a time).
  */
 export async function* readRecords(path: string, format: ImportFormat): AsyncGenerator<SourceRecord> {
   if (format === 'csv') {
@@ -56,10 +59,35 @@ export async function* readRecords(path: string, format: ImportFormat): AsyncGen
     }
     return;
   }
+  if (format === 'parquet') {
+    yield* readParquet(path);
+    return;
+  }
   const items = createReadStream(path).pipe(streamArray.withParserAsStream());
   for await (const item of items as AsyncIterable<{ key: number; value: unknown }>) {
     yield isRecord(item.value)
       ? { ok: true, value: item.value }
       : { ok: false, error: 'must be a JSON object' };
+  }
+}
+
+/** Parquet values as JSON-friendly ones: 64-bit integers as numbers (strings past 2^53), dates as ISO. */
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+async function* readParquet(path: string): AsyncGenerator<SourceRecord> {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await parquetReadObjects({ file, metadata, rowStart, rowEnd });
+    for (const row of rows) yield { ok: true, value: plain(row) as Record<string, unknown> };
+    rowStart = rowEnd;
   }
 }

@@ -37,7 +37,7 @@ const jobSchema = z
   .object({
     id: z.string(),
     status: z.enum(['running', 'done', 'failed']),
-    format: z.enum(['csv', 'ndjson', 'json']),
+    format: z.enum(['csv', 'ndjson', 'json', 'parquet']),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
     progress: z.object({
@@ -59,21 +59,22 @@ const FORMAT_OF: Record<string, ImportFormat> = {
   'application/x-ndjson': 'ndjson',
   'application/jsonl': 'ndjson',
   'application/json': 'json',
+  'application/vnd.apache.parquet': 'parquet',
 };
 
 const startRoute = createRoute({
   method: 'post',
   path: '/api/import',
   tags: ['Import'],
-  summary: 'Import a CSV, NDJSON or JSON-array file (the raw request body) in the background',
+  summary: 'Import a CSV, NDJSON, JSON-array or Parquet file (the raw request body) in the background',
   description:
     'Send the file as the body (`curl --data-binary @file.csv -H "content-type: text/csv"`). The format comes ' +
     'from `format` or the content type (text/csv, application/x-ndjson; JSON arrays over 1 MB as ' +
-    'application/octet-stream with format=json). Rows go through the ingest pipeline in batches of 100; ' +
+    'application/octet-stream with format=json; Parquet with format=parquet). Rows go through the ingest pipeline in batches of 100; ' +
     'poll GET /api/import/{id} for progress.',
   security: bearer,
   request: {
-    query: z.object({ format: z.enum(['csv', 'ndjson', 'json']).optional() }),
+    query: z.object({ format: z.enum(['csv', 'ndjson', 'json', 'parquet']).optional() }),
     body: {
       content: {
         'text/csv': { schema: z.string() },
