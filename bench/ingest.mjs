@@ -263,7 +263,7 @@ async function sqliteBaseline(events) {
 async function heedIngest(dialect, events) {
   const dataDir = mkdtempSync(join(tmpdir(), 'heed-bench-'));
   const dbName = `heed_bench_${process.pid}`;
-  const env = { HEED_DATA_DIR: dataDir };
+  const env = { HEED_DATA_DIR: dataDir, RATE_LIMIT_IP_PER_MIN: '0' }; // one client IP sends every batch
   if (dialect === 'postgres') env.DATABASE_URL = await freshPg(dbName);
   const { proc, url, key } = await startCollector(env);
   try {
