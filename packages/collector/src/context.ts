@@ -137,6 +137,7 @@ export function createContext(input: AppDeps): AppContext {
     metrics,
     enrich: enrichFromStorage(deps.storage),
     validEmbedTokens: async (ids) => new Set(await deps.storage.live.validEmbedTokens(ids)),
+    validUser: verifier.isValid,
   });
   return {
     ...deps,

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { AccessClaims } from '../auth/tokens.js';
 import { ReplayBuffer } from './buffer.js';
 import type { Hub, SequencedEvent } from './hub.js';
 import { embedView, encodeEvents, encodeHello, encodeResync, fullView, HEARTBEAT } from './sse.js';
@@ -26,6 +27,8 @@ export interface OpenOptions {
   lastEventId?: number | undefined;
   /** `embed`: a widget's token; its clients get ids and types, not data. */
   embedTokenId?: string | undefined;
+  /** A user's stream: closed when the user's access ends (logout, deactivation, role change, expiry). */
+  user?: { claims: AccessClaims; expiresAt: number } | undefined;
 }
 
 /** Where a connection's bytes go. */
@@ -41,6 +44,7 @@ interface Connection {
   lastId: number;
   sink: Sink;
   embedTokenId: string | undefined;
+  user: OpenOptions['user'];
   closed: boolean;
   onClose: (() => void) | undefined;
   /** Writes held back while the replay is being prepared (keeps the order). */
@@ -61,6 +65,8 @@ export interface LiveStreamDeps {
   enrich?: (organizationId: string, events: SequencedEvent[]) => Promise<SequencedEvent[]>;
   /** The ids among these embed tokens that are still valid (checked at every heartbeat). */
   validEmbedTokens?: (ids: string[]) => Promise<Set<string>>;
+  /** Whether a user's access still stands (checked at every heartbeat; cached by the caller). */
+  validUser?: (claims: AccessClaims) => Promise<boolean>;
   /** Counts connections and messages (Prometheus). */
   metrics?: { sseOpened(): () => void; sseSent(messages?: number): void };
 }
@@ -87,6 +93,11 @@ export class LiveStream {
       events: (org, events) => this.receive(org, events),
       gap: (org) => this.gap(org),
     });
+  }
+
+  /** The access behind a stream token still stands (true when no check is configured). */
+  async isUserValid(claims: AccessClaims): Promise<boolean> {
+    return this.deps.validUser ? this.deps.validUser(claims) : true;
   }
 
   get connectionCount(): number {
@@ -133,6 +144,7 @@ export class LiveStream {
       lastId: 0,
       sink,
       embedTokenId: opts.embedTokenId,
+      user: opts.user,
       closed: false,
       onClose: undefined,
       held: undefined,
@@ -322,15 +334,42 @@ export class LiveStream {
 
   private async beat(): Promise<void> {
     const embedTokens = new Set<string>();
+    const users: Connection[] = [];
+    const now = Date.now();
     for (const st of this.orgs.values()) {
       for (const c of st.conns) {
+        if (c.user && c.user.expiresAt <= now) {
+          this.end(c, undefined); // the client reconnects with fresh credentials
+          continue;
+        }
         this.write(c, HEARTBEAT);
         if (c.embedTokenId) embedTokens.add(c.embedTokenId);
+        if (c.user) users.push(c);
       }
     }
-    if (embedTokens.size === 0 || !this.deps.validEmbedTokens) return;
-    const valid = await this.deps.validEmbedTokens([...embedTokens]).catch(() => undefined);
+    await Promise.all([this.recheckEmbeds(embedTokens), this.recheckUsers(users)]);
+  }
+
+  private async recheckEmbeds(ids: Set<string>): Promise<void> {
+    if (ids.size === 0 || !this.deps.validEmbedTokens) return;
+    const valid = await this.deps.validEmbedTokens([...ids]).catch(() => undefined);
     if (!valid) return;
-    for (const id of embedTokens) if (!valid.has(id)) this.closeEmbed(id);
+    for (const id of ids) if (!valid.has(id)) this.closeEmbed(id);
+  }
+
+  private async recheckUsers(conns: Connection[]): Promise<void> {
+    const check = this.deps.validUser;
+    if (!check || conns.length === 0) return;
+    const verdicts = new Map<string, Promise<boolean>>();
+    for (const c of conns) {
+      const { claims } = c.user!;
+      const key = `${claims.organizationId}:${claims.userId}:${claims.role}:${claims.issuedAtMs}`;
+      let v = verdicts.get(key);
+      if (!v) {
+        v = check(claims).catch(() => true);
+        verdicts.set(key, v);
+      }
+      if (!(await v)) this.end(c, undefined);
+    }
   }
 }

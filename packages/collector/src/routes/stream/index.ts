@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
+import { ACCESS_TOKEN_TTL_SECONDS, type AccessClaims } from '../../auth/tokens.js';
 import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
@@ -61,8 +62,14 @@ export function streamRoutes(ctx: AppContext) {
 
   app.use(tokenRoute.path, auth);
   app.openapi(tokenRoute, async (c) => {
-    const { userId, organizationId, role } = c.get('auth');
-    const token = await signStreamToken(ctx.jwtKey, { userId, organizationId, role });
+    const { userId, organizationId, role, issuedAtMs, issuedAt } = c.get('auth');
+    const token = await signStreamToken(ctx.jwtKey, {
+      userId,
+      organizationId,
+      role,
+      issuedAtMs,
+      accessExpiresAt: (issuedAt + ACCESS_TOKEN_TTL_SECONDS) * 1000,
+    });
     setCookie(c, COOKIE, token, {
       httpOnly: true,
       sameSite: 'Strict',
@@ -75,24 +82,43 @@ export function streamRoutes(ctx: AppContext) {
   });
 
   app.openapi(streamRoute, async (c) => {
-    const organizationId = await streamCaller(ctx, c);
-    return serveStream(c, ctx, { organizationId, lastEventId: lastEventId(c) });
+    const user = await streamCaller(ctx, c);
+    return serveStream(c, ctx, {
+      organizationId: user.claims.organizationId,
+      lastEventId: lastEventId(c),
+      user,
+    });
   });
 
   return app;
 }
 
-/** The caller's organization: access JWT in the header, else a stream token (query or cookie). */
-async function streamCaller(ctx: AppContext, c: Context<{ Variables: AuthVariables }>): Promise<string> {
+/** The caller: access JWT in the header, else a stream token (query or cookie). */
+async function streamCaller(
+  ctx: AppContext,
+  c: Context<{ Variables: AuthVariables }>,
+): Promise<{ claims: AccessClaims; expiresAt: number }> {
   if (c.req.header('authorization')) {
     await ctx.auth()(c, async () => {});
-    return c.get('auth').organizationId;
+    const claims = c.get('auth');
+    return { claims, expiresAt: (claims.issuedAt + ACCESS_TOKEN_TTL_SECONDS) * 1000 };
   }
   const token = c.req.query('token') ?? getCookie(c, COOKIE);
   if (!token) throw new HeedError('unauthorized', 'Missing credentials: send a bearer token or ?token=');
-  const claims = await verifyStreamToken(ctx.jwtKey, token);
-  if (!claims) throw new HeedError('unauthorized', 'Invalid or expired stream token');
-  return claims.organizationId;
+  const t = await verifyStreamToken(ctx.jwtKey, token);
+  if (!t) throw new HeedError('unauthorized', 'Invalid or expired stream token');
+  const claims: AccessClaims = {
+    userId: t.userId,
+    organizationId: t.organizationId,
+    role: t.role,
+    issuedAt: Math.floor(t.issuedAtMs / 1000),
+    issuedAtMs: t.issuedAtMs,
+    tokenId: '',
+  };
+  // Logged out (or deactivated) since the token was issued: refused like the access token.
+  if (!(await ctx.live.isUserValid(claims)))
+    throw new HeedError('unauthorized', 'Invalid or expired stream token');
+  return { claims, expiresAt: t.accessExpiresAt };
 }
 
 /** Last-Event-ID from the header (EventSource reconnects) or the query (clients that reconnect themselves). */

@@ -1,5 +1,6 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { userWithToken } from '../../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../test/databases.js';
 import { batchBody, connect, ingest, liveOrg, liveServer } from '../../../test/live.js';
 import type { RunningServer } from '../../serve.js';
@@ -64,6 +65,25 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect) => {
     server.hub.publish(acme.organizationId, { type: 'anomaly.detected', data: { id: 'an-1' } });
     await s.until(() => s.events().some((e) => e.data.id === 'an-1'));
     s.close();
+  });
+
+  it("ends a user's streams when the user logs out, and refuses the stream tokens issued before", async () => {
+    const { token } = await userWithToken(server.storage, acme.organizationId, 'analyst');
+    const res = await fetch(`${server.url}/api/stream-token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const streamToken = ((await res.json()) as { token: string }).token;
+    const s = connect(streamUrl(), { token });
+    await s.opened;
+    const logout = await fetch(`${server.url}/api/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(logout.status).toBe(204);
+    // Closed at the next heartbeat (0.2 s here); the reconnect is refused, so EventSource gives up.
+    await expect.poll(() => s.es.readyState, { timeout: 3000 }).toBe(2);
+    expect((await fetch(`${streamUrl()}?token=${streamToken}`)).status).toBe(401);
   });
 
   it('answers with an unbuffered event stream and a heartbeat comment', async () => {

@@ -10,10 +10,19 @@ export interface StreamClaims {
   userId: string;
   organizationId: string;
   role: Role;
+  /** Of the access token it was issued with: logging out (or any revocation) ends the stream too. */
+  issuedAtMs: number;
+  /** When that access token expires (ms): the stream ends then, the client reconnects. */
+  accessExpiresAt: number;
 }
 
 export async function signStreamToken(key: Uint8Array, claims: StreamClaims): Promise<string> {
-  return new SignJWT({ org: claims.organizationId, role: claims.role })
+  return new SignJWT({
+    org: claims.organizationId,
+    role: claims.role,
+    ims: claims.issuedAtMs,
+    aexp: claims.accessExpiresAt,
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(claims.userId)
     .setIssuer(ISSUER)
@@ -31,8 +40,15 @@ export async function verifyStreamToken(key: Uint8Array, token: string): Promise
       issuer: ISSUER,
       audience: AUDIENCE,
     });
-    if (typeof payload.sub !== 'string' || typeof payload.org !== 'string') return null;
-    return { userId: payload.sub, organizationId: payload.org, role: payload.role as Role };
+    const { sub, org, role, ims, aexp } = payload;
+    if (
+      typeof sub !== 'string' ||
+      typeof org !== 'string' ||
+      typeof ims !== 'number' ||
+      typeof aexp !== 'number'
+    )
+      return null;
+    return { userId: sub, organizationId: org, role: role as Role, issuedAtMs: ims, accessExpiresAt: aexp };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return null;
     throw err;
