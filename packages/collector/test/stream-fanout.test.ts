@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -78,6 +79,26 @@ describe.each([
     expect(onB.messages.some((m) => m.type === 'resync')).toBe(false);
     onB.close();
   });
+
+  it.runIf(name.startsWith('PostgreSQL'))(
+    'survives a lost LISTEN connection: clients are told to resync, then events flow again',
+    async () => {
+      const onB = connect(`${b.url}/v1/stream`, { token: org.token });
+      await onB.opened;
+      const admin = new pg.Client({ connectionString: db.databaseUrl });
+      await admin.connect();
+      const { rowCount } = await admin.query(
+        `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()`,
+      );
+      await admin.end();
+      expect(rowCount).toBe(2); // one per instance
+      await onB.until(() => onB.messages.some((m) => m.type === 'resync'), 5000);
+      await ingest(a.url, org.writeKey, batchBody(1, { userId: 'after-reconnect' }));
+      await onB.until(() => onB.events().some((e) => e.data.externalId === 'after-reconnect'), 5000);
+      onB.close();
+    },
+  );
 
   it("reaches collector clients from a separate process's hub (heed worker)", async () => {
     const config = loadConfig({
