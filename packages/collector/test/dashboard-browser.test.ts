@@ -138,6 +138,13 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
     await page.waitForTimeout(1800); // aggregates refresh after live events
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-${dialect}.png`), fullPage: true });
 
+    // Responsive: on a phone the page reflows instead of scrolling sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(ARTIFACTS, `dashboard-mobile-${dialect}.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 1000 });
+
     // The customer page, reached from the feed.
     await item.locator('.who a').click();
     await page.locator('.customer-name').waitFor();
