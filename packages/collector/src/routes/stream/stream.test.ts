@@ -60,6 +60,13 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect) => {
     });
     expect(res.status).toBe(200);
     const { token } = (await res.json()) as { token: string };
+    // The same token is set as an HttpOnly cookie scoped to the stream (browsers send it themselves).
+    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^heed_stream=[^;]+;.*HttpOnly/i);
+    expect(cookie).toMatch(/Path=\/v1\/stream/);
+    const viaCookie = await fetch(streamUrl(), { headers: { cookie: cookie.split(';')[0]! } });
+    expect(viaCookie.status).toBe(200);
+    await viaCookie.body?.cancel();
     const s = connect(`${streamUrl()}?token=${token}`);
     await s.opened;
     server.hub.publish(acme.organizationId, { type: 'anomaly.detected', data: { id: 'an-1' } });
