@@ -155,7 +155,9 @@ describe.each(DIALECTS)('accounts and tokens on %s', (dialect) => {
     ]);
     expect([r1.status, r2.status].sort()).toEqual([200, 401]);
     const winner = (await (r1.status === 200 ? r1 : r2).json()) as Session;
-    expect((await client().post('/api/auth/refresh', { refreshToken: winner.refreshToken })).status).toBe(401);
+    expect((await client().post('/api/auth/refresh', { refreshToken: winner.refreshToken })).status).toBe(
+      401,
+    );
   });
 
   it('stores refresh tokens hashed', async () => {

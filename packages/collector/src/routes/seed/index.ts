@@ -1,6 +1,6 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { FieldError } from '@heed/protocol';
 import { LIMITS } from '@heed/protocol';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppContext } from '../../context.js';
 import { HeedError, isUnavailableError } from '../../errors.js';
@@ -15,7 +15,7 @@ const INGEST_ROLES = ['analyst', 'admin'] as const;
 
 const itemSchema = z
   .object({
-    customerId: z.string().openapi({ description: "UUID of an existing customer of your organization" }),
+    customerId: z.string().openapi({ description: 'UUID of an existing customer of your organization' }),
     channel: z.string().openapi({ description: 'web, mobile, email, chat or phone' }),
     eventType: z.string(),
     content: z.string().nullable().optional().openapi({ description: 'Required for email and chat' }),
@@ -74,7 +74,10 @@ const ingestBatchRoute = createRoute({
     },
   },
   responses: {
-    200: { description: 'What was stored and what was not, per item', content: { 'application/json': { schema: summarySchema } } },
+    200: {
+      description: 'What was stored and what was not, per item',
+      content: { 'application/json': { schema: summarySchema } },
+    },
     ...errors,
   },
 });
@@ -90,14 +93,21 @@ export function seedRoutes(ctx: AppContext) {
     const item = c.req.valid('json');
     const { organizationId } = c.get('auth');
     const shape = seedShapeErrors(item, 0).map(({ index: _i, ...e }) => e);
-    if (shape.length > 0) throw new HeedError('validation_failed', 'The interaction is invalid', { details: shape });
+    if (shape.length > 0)
+      throw new HeedError('validation_failed', 'The interaction is invalid', { details: shape });
     const customer = await ctx.storage.getCustomerById(organizationId, item.customerId);
     if (!customer) throw new HeedError('not_found', 'No such customer');
     const event = seedToEvent(item as SeedItem, customer.externalId);
-    const result = await ingestTranslated(ctx, c, organizationId, [event], { receivedAt: Date.now(), sentAt: undefined });
+    const result = await ingestTranslated(ctx, c, organizationId, [event], {
+      receivedAt: Date.now(),
+      sentAt: undefined,
+    });
     if (result.details.length > 0) {
       throw new HeedError('validation_failed', 'The interaction is invalid', {
-        details: result.details.map(({ index: _i, field, message }) => ({ field: seedField(field), message })),
+        details: result.details.map(({ index: _i, field, message }) => ({
+          field: seedField(field),
+          message,
+        })),
       });
     }
     const stored = result.stored[0];
@@ -164,7 +174,8 @@ async function ingestSeedBatch(ctx: AppContext, c: Context, organizationId: stri
       chunksFailed++;
       if (isUnavailableError(err)) unavailable = err;
       ctx.logger.error({ err, organizationId }, 'seed batch chunk failed; rolled back');
-      for (const index of positions) errors.push({ index, field: '', message: 'not stored: the chunk failed; retry' });
+      for (const index of positions)
+        errors.push({ index, field: '', message: 'not stored: the chunk failed; retry' });
     }
     await new Promise((resolve) => setImmediate(resolve));
   }

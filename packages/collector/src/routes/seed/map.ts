@@ -49,7 +49,12 @@ export function seedShapeErrors(item: unknown, index: number): FieldError[] {
 
 /** The protocol event for a seed item of a known customer (validated by the shared pipeline). */
 export function seedToEvent(item: SeedItem, externalId: string): Record<string, unknown> {
-  const { content: _c, text: _t, message: _m, ...metadata } = (item.metadata ?? {}) as Record<string, unknown>;
+  const {
+    content: _c,
+    text: _t,
+    message: _m,
+    ...metadata
+  } = (item.metadata ?? {}) as Record<string, unknown>;
   return {
     type: 'track',
     messageId: item.messageId ?? uuidv7(),
