@@ -222,6 +222,25 @@ describe.each(DIALECTS)('import on %s', (dialect) => {
     expect((await a.app.request('/api/import', { method: 'POST', headers: analyst, body: 'x' })).status).toBe(
       400,
     );
+    // A small JSON array with its own content type.
+    const small = await a.app.request('/api/import', {
+      method: 'POST',
+      headers: { ...analyst, 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { userId: 'json-1', event: 'Signed Up' },
+        { userId: 'json-2', event: 'Signed Up' },
+      ]),
+    });
+    expect(small.status).toBe(202);
+    const smallJob = (await small.json()) as { id: string };
+    let smallStatus: Json = { status: 'running' };
+    for (let i = 0; i < 100 && smallStatus.status === 'running'; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      smallStatus = (await (
+        await a.app.request(`/api/import/${smallJob.id}`, { headers: analyst })
+      ).json()) as Json;
+    }
+    expect(smallStatus.summary).toMatchObject({ accepted: 2 });
   });
 });
 
