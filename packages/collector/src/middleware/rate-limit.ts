@@ -4,10 +4,14 @@ import { HeedError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { LimitDecision, Limiter } from '../security/rate-limit.js';
 
-/** The client's address: the first X-Forwarded-For hop behind a trusted proxy, else the socket's. */
+/**
+ * The client's address. Behind a trusted proxy: the last X-Forwarded-For entry, the one the proxy
+ * appended (earlier entries come from the client and could be forged to dodge rate limits); else the
+ * socket's address.
+ */
 export function clientIp(c: Context, trustProxy: boolean): string {
   if (trustProxy) {
-    const forwarded = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').at(-1)?.trim();
     if (forwarded) return forwarded;
   }
   try {

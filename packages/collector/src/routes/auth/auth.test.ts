@@ -255,8 +255,14 @@ describe.each(DIALECTS)('accounts and tokens on %s', (dialect) => {
     expect(last?.headers.get('x-ratelimit-remaining')).toBe('0');
     expect(Number(last?.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
     expect(t.logs.some((l) => l.msg === 'rate limit exceeded' && l.path === '/api/auth/refresh')).toBe(true);
-    // Another IP is not affected.
+    // Another IP is not affected; a forged X-Forwarded-For entry before the proxy's does not help.
     expect((await client().post('/api/auth/refresh', { refreshToken: 'hr_x' })).status).toBe(401);
+    const forged = await t.app.request('/api/auth/refresh', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': `10.9.9.9, 198.51.100.${ipN - 1}` },
+      body: JSON.stringify({ refreshToken: 'hr_y' }),
+    });
+    expect(forged.status).toBe(429);
   });
 });
 
