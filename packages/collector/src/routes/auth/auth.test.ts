@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accountsApp, api, PASSWORD, type Session, userWithPassword } from '../../../test/accounts.js';
 import { TEST_CONFIG } from '../../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../test/databases.js';
+import { generateRefreshToken } from '../../auth/refresh.js';
 import { secretKey, signAccessToken } from '../../auth/tokens.js';
 import type { PostgresStorage } from '../../storage/postgres/index.js';
 import type { SqliteStorage } from '../../storage/sqlite/index.js';
@@ -158,6 +159,19 @@ describe.each(DIALECTS)('accounts and tokens on %s', (dialect) => {
     expect((await client().post('/api/auth/refresh', { refreshToken: winner.refreshToken })).status).toBe(
       401,
     );
+  });
+
+  it('refuses an expired refresh token', async () => {
+    const user = await userWithPassword(db.storage, t.organizationId, 'viewer');
+    const { token, hash } = generateRefreshToken();
+    await db.storage.tokens.create({
+      userId: user.id,
+      familyId: crypto.randomUUID(),
+      tokenHash: hash,
+      expiresAt: new Date(Date.now() - 1000),
+      createdIp: null,
+    });
+    expect((await client().post('/api/auth/refresh', { refreshToken: token })).status).toBe(401);
   });
 
   it('stores refresh tokens hashed', async () => {
