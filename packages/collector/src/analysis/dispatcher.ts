@@ -30,7 +30,6 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private running = false;
-  private inFlight = 0;
   private wakeUp: (() => void) | undefined;
   private readonly loops: Promise<void>[] = [];
   private readonly o: Required<Omit<DispatcherOptions, 'onAnalyzed'>> & Pick<DispatcherOptions, 'onAnalyzed'>;
@@ -69,12 +68,7 @@ export class Dispatcher {
   async runOnce(): Promise<number> {
     const claimed = await this.o.store.claim(this.o.batchSize, this.o.leaseMs);
     if (claimed.length === 0) return 0;
-    this.inFlight++;
-    try {
-      await this.process(claimed);
-    } finally {
-      this.inFlight--;
-    }
+    await this.process(claimed);
     return claimed.length;
   }
 

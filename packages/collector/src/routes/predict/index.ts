@@ -66,7 +66,7 @@ export function predictRoutes(ctx: AppContext) {
   app.use('/v1/predict/*', ctx.auth());
   const predictor = () => {
     const p = ctx.analysis?.predictor;
-    if (!p || !p.pool.available) {
+    if (!p?.pool.available) {
       throw new HeedError('service_unavailable', 'The analysis pool is unavailable', { retryAfter: 5 });
     }
     return p;
