@@ -108,6 +108,17 @@ describe('scale-out: 2 collectors + 1 worker on PostgreSQL and Redis', () => {
     const analysed = scrapes.map((t) => sample(t, 'heed_analysis_rows_total') ?? 0);
     expect(analysed.reduce((a, b) => a + b, 0)).toBe(EVENTS);
     expect(analysed[2], 'the worker took part').toBeGreaterThan(0);
+    // What the instances' /metrics say about the same run.
+    const collectors = scrapes.slice(0, 2);
+    const total = (name: string, labels: Record<string, string> = {}) =>
+      collectors.reduce((n, t) => n + (sample(t, name, labels) ?? 0), 0);
+    expect(total('heed_events_total', { outcome: 'accepted' })).toBe(EVENTS);
+    expect(total('heed_events_total', { outcome: 'duplicate' })).toBe(EVENTS);
+    for (const t of collectors) {
+      expect(sample(t, 'heed_sse_connections')).toBe(1);
+      expect(sample(t, 'heed_sse_messages_total')).toBeGreaterThan(0);
+      expect(sample(t, 'heed_db_pool_connections', { state: 'total' })).toBeGreaterThan(0);
+    }
     for (const c of clients) {
       await c.until(
         () =>

@@ -4,7 +4,17 @@ import type { Storage } from '../storage/types.js';
 import type { CircuitBreaker } from './breaker.js';
 
 /** The sub-stores of the Storage seam whose methods are guarded like the top-level ones. */
-const STORES = ['users', 'insights', 'customers', 'tokens', 'keys', 'audit', 'analysis', 'signals'] as const;
+const STORES = [
+  'users',
+  'insights',
+  'customers',
+  'tokens',
+  'keys',
+  'audit',
+  'analysis',
+  'signals',
+  'live',
+] as const;
 /** Lifecycle calls that never go through the breaker. */
 const UNGUARDED = new Set(['migrate', 'close']);
 const GUARDED = Symbol('heed.guardedStorage');
