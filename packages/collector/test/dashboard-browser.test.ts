@@ -164,19 +164,22 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
     let token = '';
     const host = await hostPage(server.url, () => token);
     const hostOrigin = new URL(host.url).origin;
-    const created = await fetch(`${server.url}/api/embed-tokens`, {
-      method: 'POST',
-      headers: auth,
-      body: JSON.stringify({
-        name: 'Partner portal',
-        widgets: ['kpis', 'sentiment-trend'],
-        allowedOrigins: [hostOrigin],
-      }),
-    });
-    expect(created.status).toBe(201);
-    const made = (await created.json()) as { id: string; token: string };
-    token = made.token;
-    const id = made.id;
+    // The admin creates the token in the dashboard's Widgets page and copies the snippet.
+    const dash = await browser.newPage();
+    await dash.goto(`${server.url}/dashboard/`);
+    await dash.fill('input[name=email]', email);
+    await dash.fill('input[name=password]', PASSWORD);
+    await dash.click('button[type=submit]');
+    await dash.click('a[href="#/widgets"]');
+    await dash.fill('input[name=name]', 'Partner portal');
+    await dash.getByLabel('kpis').check();
+    await dash.fill('textarea[name=origins]', hostOrigin);
+    await dash.click('button[type=submit]');
+    const snippet = (await dash.locator('.snippet').textContent()) ?? '';
+    token = /token="(hem_[^"]+)"/.exec(snippet)?.[1] ?? '';
+    expect(snippet).toContain(`<script src="${server.url}/widgets.js"></script>`);
+    expect(token).not.toBe('');
+    await dash.screenshot({ path: join(ARTIFACTS, `widgets-admin-${dialect}.png`) });
     try {
       const page = await browser.newPage();
       await page.goto(host.url);
@@ -189,11 +192,9 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
       await expect.poll(async () => Number(await volume.textContent()), { timeout: 5000 }).toBe(before + 2);
       await page.screenshot({ path: join(ARTIFACTS, `widget-${dialect}.png`) });
 
-      const revoked = await fetch(`${server.url}/api/embed-tokens/${id}`, {
-        method: 'DELETE',
-        headers: auth,
-      });
-      expect(revoked.status).toBe(200);
+      // Revoked in the dashboard: the embedded widget stops.
+      await dash.getByRole('button', { name: 'Revoke' }).click();
+      await dash.getByText('revoked', { exact: true }).waitFor();
       await page.locator('heed-widget[kind=kpis] .err', { hasText: 'revoked' }).waitFor({ timeout: 10_000 });
       const direct = await fetch(`${server.url}/v1/embed/data?token=${token}&kind=kpis`);
       expect(direct.status).toBe(401);
@@ -211,6 +212,7 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
       expect(refused.status).toBe(403);
       expect(refused.headers.get('access-control-allow-origin')).toBeNull();
       await page.close();
+      await dash.close();
     } finally {
       host.server.close();
     }

@@ -5,6 +5,7 @@ import { Customers } from './Customers.js';
 import { Login } from './Login.js';
 import { Overview } from './Overview.js';
 import { StatusPill, useLive } from './useLive.js';
+import { Widgets } from './Widgets.js';
 
 function useHashRoute(): string {
   const [hash, setHash] = useState(location.hash.slice(1) || '/');
@@ -40,6 +41,11 @@ function Shell({ api, session }: { api: Api; session: Session }) {
           <a href="#/customers" class={route.startsWith('/customers') ? 'active' : ''}>
             Customers
           </a>
+          {session.user.role === 'admin' && (
+            <a href="#/widgets" class={route === '/widgets' ? 'active' : ''}>
+              Widgets
+            </a>
+          )}
         </nav>
         <StatusPill status={live.status} onRetry={live.retry} />
         <span class="who" title={session.user.role}>
@@ -52,6 +58,8 @@ function Shell({ api, session }: { api: Api; session: Session }) {
       <main>
         {customer ? (
           <CustomerPage api={api} id={decodeURIComponent(customer)} live={live} />
+        ) : route === '/widgets' ? (
+          <Widgets api={api} />
         ) : route.startsWith('/customers') ? (
           <Customers api={api} />
         ) : (

@@ -24,6 +24,7 @@ export interface Api {
   logout(): Promise<void>;
   get<T>(path: string, query?: Query): Promise<T>;
   post<T>(path: string, body?: unknown): Promise<T>;
+  del<T>(path: string): Promise<T>;
   /** Called when the session ends (logout, or a refresh token that no longer works). */
   onSessionChange(listener: (s: Session | null) => void): void;
 }
@@ -121,6 +122,7 @@ export function createApi(opts: ApiOptions = {}): Api {
     },
     get: (path, query) => call('GET', path + queryString(query)),
     post: (path, body) => call('POST', path, body),
+    del: (path) => call('DELETE', path),
     onSessionChange(listener) {
       listeners.add(listener);
     },
