@@ -75,8 +75,15 @@ export function Overview({ api, live }: { api: Api; live: Live }) {
     () => api.get<Trends>('/api/insights/sentiment-trends', { ...q, groupBy }),
     [key, live.version],
   );
+  // Every segment (the segment filter aside): the heatmap compares them, the filter offers them all.
   const bySegment = useData(
-    () => api.get<Trends>('/api/insights/sentiment-trends', { ...q, groupBy: 'week', splitBy: 'segment' }),
+    () =>
+      api.get<Trends>('/api/insights/sentiment-trends', {
+        ...q,
+        segments: undefined,
+        groupBy: 'week',
+        splitBy: 'segment',
+      }),
     [key, live.version],
   );
   const anomalies = useData(
