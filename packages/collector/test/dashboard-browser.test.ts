@@ -10,6 +10,7 @@ import { dashboardDist } from '../src/routes/dashboard/index.js';
 import type { RunningServer } from '../src/serve.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 import { batchBody, ingest, liveOrg, liveServer } from './live.js';
+import { TcpProxy } from './tcp-proxy.js';
 
 const ARTIFACTS = join(import.meta.dirname, '../test-results');
 const PASSWORD = 'correct horse battery staple';
@@ -151,6 +152,34 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
     expect(await page.locator('.customer-name').textContent()).toBe(HOSTILE_USER);
     expect(errors).toEqual([]);
     await page.close();
+  }, 60_000);
+
+  it('reconnects with backoff after an outage and shows what was missed meanwhile', async () => {
+    const proxy = new TcpProxy(server.port);
+    const base = `http://127.0.0.1:${await proxy.start()}`;
+    const page = await browser.newPage();
+    await page.goto(`${base}/dashboard/`);
+    await page.fill('input[name=email]', email);
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    const status = page.getByTestId('live-status');
+    await status.filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('live-feed').waitFor();
+
+    await proxy.cut();
+    await status.filter({ hasText: 'Reconnecting in 1 s' }).waitFor({ timeout: 5000 });
+    await status.filter({ hasText: 'Reconnecting in 2 s' }).waitFor({ timeout: 5000 });
+    await ingest(
+      server.url,
+      org.writeKey,
+      batchBody(1, { userId: 'while-away', properties: { content: 'missed me?' } }),
+    );
+    await proxy.restore();
+    await status.filter({ hasText: 'Live' }).waitFor({ timeout: 10_000 });
+    // Either replayed from the stream's buffer (Last-Event-ID) or refetched after a resync.
+    await page.getByTestId('live-feed').locator('li', { hasText: 'missed me?' }).waitFor({ timeout: 5000 });
+    await page.close();
+    await proxy.cut();
   }, 60_000);
 
   it('runs a widget on another origin, live, until its token is revoked', async () => {
