@@ -39,7 +39,20 @@ export function redisTransport(opts: RedisTransportOptions): HubTransport {
         const m = unpackMessage(text);
         if (m) receiver.receive(m.organizationId, m.events, m.origin);
       });
-      await sub.subscribe(channel);
+      // A Redis outage must not hold the collector's start: ioredis subscribes once it connects.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        sub.subscribe(channel).catch(onError),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(() => {
+            onError(
+              new Error('Redis not reachable yet: live events from other instances will follow once it is'),
+            );
+            resolve();
+          }, 3000);
+        }),
+      ]);
+      clearTimeout(timer);
     },
     async send(origin, organizationId, events) {
       for (const m of packMessages(origin, organizationId, events)) {
