@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonObject } from '@heed/protocol';
 import type { InteractionInput } from './types.js';
 
@@ -85,4 +86,16 @@ export function customerDeltas(
     if (row.traits !== null) d.traits = { ...(d.traits ?? {}), ...row.traits };
   }
   return [...byId.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : 1));
+}
+
+/**
+ * The id of an organization's customer, derived from its external id (a UUID of version 8, from
+ * SHA-256), so that ingest can name a customer before it exists.
+ */
+export function customerIdFor(organizationId: string, externalId: string): string {
+  const h = createHash('sha256').update(organizationId).update('\0').update(externalId).digest();
+  h[6] = (h[6]! & 0x0f) | 0x80;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
 import { hashApiKey } from '../keys.js';
+import { PostgresStorage, SqliteStorage } from './index.js';
 import type { InteractionInput } from './types.js';
 
 const t0 = new Date('2026-11-01T10:00:00Z');
@@ -100,6 +101,30 @@ describe.each(DIALECTS)('storage on %s', (dialect) => {
     const inserted = results.flatMap((r) => r.inserted);
     expect(inserted.sort()).toEqual(rows.map((r) => r.messageId).sort());
     expect((await db.storage.getCustomerByExternalId(org, 'frank'))?.interactionCount).toBe(40);
+  });
+
+  it('keeps a customer whose id was not derived from its external id (created by an import or older version)', async () => {
+    const legacyId = crypto.randomUUID();
+    const now = Date.now();
+    if (db.storage instanceof PostgresStorage) {
+      await db.storage.pool.query(
+        `INSERT INTO customers (id, organization_id, external_id, first_seen_at, last_seen_at) VALUES ($1, $2, 'legacy', now(), now())`,
+        [legacyId, org],
+      );
+    } else if (db.storage instanceof SqliteStorage) {
+      db.storage.sqlite
+        .prepare(
+          `INSERT INTO customers (id, organization_id, external_id, first_seen_at, last_seen_at) VALUES (?, ?, 'legacy', ?, ?)`,
+        )
+        .run(legacyId, org, now, now);
+    }
+    const out = await db.storage.ingest(org, [row({ externalId: 'legacy' }), row({ externalId: 'legacy' })]);
+    expect(out.inserted).toHaveLength(2);
+    const legacy = await db.storage.getCustomerByExternalId(org, 'legacy');
+    expect(legacy?.id).toBe(legacyId);
+    expect(legacy?.interactionCount).toBe(2);
+    const list = await db.storage.listInteractions({ organizationId: org, customerId: legacyId });
+    expect(list).toHaveLength(2);
   });
 
   it('finds API keys by hash only', async () => {

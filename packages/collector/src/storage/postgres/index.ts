@@ -4,7 +4,7 @@ import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { pending } from '../migrations.js';
-import { chunk, customerDeltas, customerSeeds, dedupeByMessageId } from '../plan.js';
+import { chunk, customerDeltas, customerIdFor, dedupeByMessageId } from '../plan.js';
 import { toCustomer, toInteraction } from '../rows.js';
 import {
   type ApiKeyRecord,
@@ -200,14 +200,20 @@ export class PostgresStorage implements Storage {
     const client = await this.pool.connect();
     try {
       for (const part of chunk(unique, INGEST_CHUNK_SIZE)) {
-        let inserted: string[];
-        try {
-          await client.query('BEGIN');
-          inserted = await ingestChunk(client, organizationId, part);
-          await client.query('COMMIT');
-        } catch (err) {
-          await client.query('ROLLBACK').catch(() => {});
-          throw err;
+        let inserted: string[] = [];
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await client.query('BEGIN');
+            inserted = await ingestChunk(client, organizationId, part);
+            await client.query('COMMIT');
+            break;
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => {});
+            // A deadlock or serialization failure is resolved by running the chunk again.
+            const code = (err as { code?: string }).code;
+            if ((code === '40P01' || code === '40001') && attempt < 3) continue;
+            throw err;
+          }
         }
         const stored = new Set(inserted);
         for (const r of part)
@@ -270,26 +276,11 @@ async function ingestChunk(
   organizationId: string,
   part: InteractionInput[],
 ): Promise<string[]> {
-  const seeds = customerSeeds(part);
-  const externalIds = seeds.map((s) => s.externalId);
-  await client.query(
-    `INSERT INTO customers (id, organization_id, external_id, first_seen_at, last_seen_at)
-     SELECT s.id, $1, s.external_id, s.first_seen, s.last_seen
-     FROM unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::timestamptz[]) AS s(id, external_id, first_seen, last_seen)
-     ON CONFLICT (organization_id, external_id) DO NOTHING`,
-    [
-      organizationId,
-      seeds.map(() => uuidv7()),
-      externalIds,
-      seeds.map((s) => s.firstSeenAt),
-      seeds.map((s) => s.lastSeenAt),
-    ],
-  );
-  const { rows: ids } = await client.query<{ id: string; external_id: string }>(
-    'SELECT id, external_id FROM customers WHERE organization_id = $1 AND external_id = ANY($2::text[])',
-    [organizationId, externalIds],
-  );
-  const customerOf = new Map(ids.map((r) => [r.external_id, r.id]));
+  // One lock order for every writer (message ids, then customer ids): concurrent chunks cannot deadlock.
+  const rows = [...part].sort((a, b) => (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
+  // Customer ids are derived from (organization, external id), so the interactions can be written
+  // first and only the customers of the rows actually stored are touched afterwards. The foreign key
+  // is checked at commit (DEFERRABLE, migration 0007).
   const { rows: inserted } = await client.query<{ message_id: string; customer_id: string }>(
     `INSERT INTO customer_interactions
        (id, organization_id, customer_id, message_id, "timestamp", received_at, channel, event_type, content, metadata)
@@ -300,35 +291,40 @@ async function ingestChunk(
      RETURNING message_id, customer_id`,
     [
       organizationId,
-      part.map((r) => r.id),
-      part.map((r) => customerOf.get(r.externalId)),
-      part.map((r) => r.messageId),
-      part.map((r) => r.timestamp),
-      part.map((r) => r.receivedAt),
-      part.map((r) => r.channel),
-      part.map((r) => r.eventType),
-      part.map((r) => r.content),
-      part.map((r) => JSON.stringify(r.metadata)),
+      rows.map((r) => r.id),
+      rows.map((r) => customerIdFor(organizationId, r.externalId)),
+      rows.map((r) => r.messageId),
+      rows.map((r) => r.timestamp),
+      rows.map((r) => r.receivedAt),
+      rows.map((r) => r.channel),
+      rows.map((r) => r.eventType),
+      rows.map((r) => r.content),
+      rows.map((r) => JSON.stringify(r.metadata)),
     ],
   );
   if (inserted.length === 0) return [];
-  const byMessage = new Map(part.map((r) => [r.messageId, r]));
+  const byMessage = new Map(rows.map((r) => [r.messageId, r]));
   const deltas = customerDeltas(
     inserted.map((i) => ({ customerId: i.customer_id, row: byMessage.get(i.message_id)! })),
   );
-  await client.query(
-    `UPDATE customers AS c SET
-       interaction_count = c.interaction_count + v.n,
-       first_seen_at = LEAST(c.first_seen_at, v.first_seen),
-       last_seen_at = GREATEST(c.last_seen_at, v.last_seen),
-       segment = COALESCE(v.segment, c.segment),
-       traits = CASE WHEN v.traits IS NULL THEN c.traits ELSE c.traits || v.traits END
-     FROM unnest($2::uuid[], $3::int[], $4::timestamptz[], $5::timestamptz[], $6::text[], $7::jsonb[])
-       AS v(id, n, first_seen, last_seen, segment, traits)
-     WHERE c.id = v.id AND c.organization_id = $1`,
+  const externalOf = new Map(inserted.map((i) => [i.customer_id, byMessage.get(i.message_id)!.externalId]));
+  const { rows: customers } = await client.query<{ id: string; external_id: string }>(
+    `INSERT INTO customers AS c
+       (id, organization_id, external_id, first_seen_at, last_seen_at, interaction_count, segment, traits)
+     SELECT v.id, $1, v.external_id, v.first_seen, v.last_seen, v.n, v.segment, COALESCE(v.traits, '{}'::jsonb)
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::timestamptz[], $7::text[], $8::jsonb[])
+         AS v(id, external_id, n, first_seen, last_seen, segment, traits)
+     ON CONFLICT (organization_id, external_id) DO UPDATE SET
+       interaction_count = c.interaction_count + EXCLUDED.interaction_count,
+       first_seen_at = LEAST(c.first_seen_at, EXCLUDED.first_seen_at),
+       last_seen_at = GREATEST(c.last_seen_at, EXCLUDED.last_seen_at),
+       segment = COALESCE(EXCLUDED.segment, c.segment),
+       traits = c.traits || EXCLUDED.traits
+     RETURNING c.id, c.external_id`,
     [
       organizationId,
       deltas.map((d) => d.customerId),
+      deltas.map((d) => externalOf.get(d.customerId)!),
       deltas.map((d) => d.count),
       deltas.map((d) => d.firstSeenAt),
       deltas.map((d) => d.lastSeenAt),
@@ -336,5 +332,20 @@ async function ingestChunk(
       deltas.map((d) => (d.traits === null ? null : JSON.stringify(d.traits))),
     ],
   );
+  // A customer created before ids were derived keeps its id: point this chunk's rows at it.
+  const moved = customers.filter((c) => c.id !== customerIdFor(organizationId, c.external_id));
+  if (moved.length > 0) {
+    await client.query(
+      `UPDATE customer_interactions AS i SET customer_id = v.actual
+         FROM unnest($2::uuid[], $3::uuid[]) AS v(derived, actual)
+        WHERE i.organization_id = $1 AND i.customer_id = v.derived AND i.message_id = ANY($4::text[])`,
+      [
+        organizationId,
+        moved.map((c) => customerIdFor(organizationId, c.external_id)),
+        moved.map((c) => c.id),
+        inserted.map((i) => i.message_id),
+      ],
+    );
+  }
   return inserted.map((i) => i.message_id);
 }

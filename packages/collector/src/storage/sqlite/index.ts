@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { and, count, desc, eq } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { pending } from '../migrations.js';
-import { chunk, customerDeltas, customerSeeds, dedupeByMessageId } from '../plan.js';
+import { chunk, customerDeltas, customerIdFor, customerSeeds, dedupeByMessageId } from '../plan.js';
 import { toCustomer, toInteraction } from '../rows.js';
 import {
   type ApiKeyRecord,
@@ -24,10 +24,10 @@ import { SqliteAnalysis } from './analysis.js';
 import { SqliteAudit } from './audit.js';
 import { sqliteCustomers, sqliteInsights } from './insights.js';
 import { SqliteApiKeys } from './keys.js';
+import { SqliteLive } from './live.js';
 import { migrations } from './migrations/index.js';
 import * as t from './schema.js';
 import { SqliteSignals } from './signals.js';
-import { SqliteLive } from './live.js';
 import { SqliteRefreshTokens } from './tokens.js';
 import { SqliteUsers } from './users.js';
 
@@ -231,7 +231,13 @@ export class SqliteStorage implements Storage {
     const customerOf = new Map<string, string>();
     for (const seed of customerSeeds(part)) {
       const { externalId, firstSeenAt, lastSeenAt } = seed;
-      s.insertCustomer.run(uuidv7(), organizationId, externalId, firstSeenAt.getTime(), lastSeenAt.getTime());
+      s.insertCustomer.run(
+        customerIdFor(organizationId, externalId),
+        organizationId,
+        externalId,
+        firstSeenAt.getTime(),
+        lastSeenAt.getTime(),
+      );
       customerOf.set(externalId, s.customerId.get(organizationId, externalId) as string);
     }
     const stored: Array<{ customerId: string; row: InteractionInput }> = [];
