@@ -8,7 +8,8 @@
 // also on failure or Ctrl-C.
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -18,10 +19,12 @@ const { values: args } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
     requests: { type: 'string', default: '200' },
+    'import-rows': { type: 'string', default: '1000000' },
   },
 });
 const ROWS = Number(args.rows);
 const REQUESTS = Number(args.requests);
+const IMPORT_ROWS = Number(args['import-rows']);
 const CUSTOMERS = 5000;
 const PG_ADMIN = process.env.HEED_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLI = fileURLToPath(new URL('../packages/collector/dist/cli.js', import.meta.url));
@@ -270,6 +273,47 @@ async function main() {
     const hwm = rss('VmHWM');
     log(`export: ${lines} lines, ${(bytes / 1e6).toFixed(0)} MB in ${exportS.toFixed(1)} s; collector RSS ${rssBefore.toFixed(0)} MB before, peak ${hwm.toFixed(0)} MB`);
 
+    // Import: `heed import` of a generated CSV through the ingest pipeline, its time and peak RSS.
+    let importLine = '';
+    if (IMPORT_ROWS > 0) {
+      collector.proc.kill('SIGTERM');
+      collector = undefined;
+      const file = `/tmp/${DB}.csv`;
+      const out = createWriteStream(file);
+      out.write('userId,event,channel,content,timestamp,plan\n');
+      for (let i = 0; i < IMPORT_ROWS; i++) {
+        const text = i % 2 ? `"${PHRASES[i % PHRASES.length]}, ""quoted"" #${i}"` : '';
+        const ch = i % 2 ? 'email' : 'web';
+        const line = `imp-${i % 5000},${i % 2 ? 'Support Email' : 'Page View'},${ch},${text},${new Date(now - (i % 1e6) * 30_000).toISOString()},${i % 3 ? 'pro' : ''}\n`;
+        if (!out.write(line)) await once(out, 'drain');
+      }
+      out.end();
+      await once(out, 'finish');
+      log(`importing ${IMPORT_ROWS} CSV rows with heed import`);
+      const ti = performance.now();
+      const p = spawn(process.execPath, [CLI, 'import', file, '--org', s.orgIds[0], '--json'], { env: { ...process.env, ...env } });
+      let stdout = '';
+      p.stdout.on('data', (d) => (stdout += d));
+      p.stderr.on('data', () => {});
+      let peak = 0;
+      const poll = setInterval(() => {
+        try {
+          const kb = Number(readFileSync(`/proc/${p.pid}/status`, 'utf8').match(/VmHWM:\s+(\d+)/)?.[1] ?? 0);
+          peak = Math.max(peak, kb / 1024);
+        } catch {}
+      }, 200);
+      const [code] = await once(p, 'exit');
+      clearInterval(poll);
+      rmSync(file, { force: true });
+      const importS = (performance.now() - ti) / 1000;
+      const summary = JSON.parse(stdout.trim().split('\n').at(-1));
+      if (code !== 0 || summary.accepted !== IMPORT_ROWS) throw new Error(`import: exit ${code}, ${stdout.slice(0, 500)}`);
+      importLine =
+        `\nImport: ${IMPORT_ROWS} CSV rows (profile pass + ingest pipeline, batches of 100) in ${importS.toFixed(0)} s ` +
+        `(${Math.round(IMPORT_ROWS / importS)} rows/s incl. the profile), ${summary.accepted} stored; heed import peak RSS ${peak.toFixed(0)} MB.`;
+      log(importLine.trim());
+    }
+
     const fmt = (x) => x.toFixed(1);
     const table = [
       '| query | uncached p50 | p95 | p99 | cached p50 | p95 | p99 |',
@@ -284,6 +328,7 @@ async function main() {
       `\nSeed: load ${s.loadS.toFixed(0)} s, index build ${s.indexS.toFixed(0)} s, vacuum/analyze ${s.vacuumS.toFixed(0)} s.` +
         `\nExport: ${lines - 1} rows (${(bytes / 1e6).toFixed(0)} MB CSV) in ${exportS.toFixed(1)} s ` +
         `(${Math.round((lines - 1) / exportS)} rows/s); collector RSS ${rssBefore.toFixed(0)} MB before the export, peak ${hwm.toFixed(0)} MB during it.` +
+        importLine +
         `\nTotal benchmark time ${((performance.now() - started) / 1000).toFixed(0)} s.`,
     );
   } finally {
