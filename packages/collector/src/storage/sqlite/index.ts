@@ -216,7 +216,8 @@ export class SqliteStorage implements Storage {
            first_seen_at = min(first_seen_at, @firstSeenAt),
            last_seen_at = max(last_seen_at, @lastSeenAt),
            segment = COALESCE(@segment, segment),
-           traits = CASE WHEN @traits IS NULL THEN traits ELSE json_patch(traits, @traits) END
+           traits = CASE WHEN @traits IS NULL THEN traits ELSE json_patch(traits, @traits) END,
+           updated_at = @now
          WHERE id = @customerId AND organization_id = @organizationId`,
       ),
     };
@@ -231,14 +232,13 @@ export class SqliteStorage implements Storage {
     const customerOf = new Map<string, string>();
     for (const seed of customerSeeds(part)) {
       const { externalId, firstSeenAt, lastSeenAt } = seed;
-      s.insertCustomer.run(
-        customerIdFor(organizationId, externalId),
-        organizationId,
-        externalId,
-        firstSeenAt.getTime(),
-        lastSeenAt.getTime(),
-      );
-      customerOf.set(externalId, s.customerId.get(organizationId, externalId) as string);
+      // Returning customers (the common case) cost one lookup; new ones get their derived id.
+      let id = s.customerId.get(organizationId, externalId) as string | undefined;
+      if (id === undefined) {
+        id = customerIdFor(organizationId, externalId);
+        s.insertCustomer.run(id, organizationId, externalId, firstSeenAt.getTime(), lastSeenAt.getTime());
+      }
+      customerOf.set(externalId, id);
     }
     const stored: Array<{ customerId: string; row: InteractionInput }> = [];
     for (const r of part) {
@@ -265,6 +265,7 @@ export class SqliteStorage implements Storage {
         traits: d.traits === null ? null : JSON.stringify(d.traits),
         customerId: d.customerId,
         organizationId,
+        now: Date.now(),
       });
     }
     return stored.map((x) => x.row.messageId);
