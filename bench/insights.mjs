@@ -8,8 +8,8 @@
 // also on failure or Ctrl-C.
 import { spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -61,11 +61,16 @@ function freePort() {
 
 function run(cmd, env) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...cmd], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...cmd], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
-    p.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`heed ${cmd.join(' ')} exited ${code}: ${out}`))));
+    p.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`heed ${cmd.join(' ')} exited ${code}: ${out}`)),
+    );
   });
 }
 
@@ -88,7 +93,16 @@ const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
 function accessToken(userId, organizationId, role) {
   const now = Math.floor(Date.now() / 1000);
   const head = b64({ alg: 'HS256', typ: 'JWT' });
-  const body = b64({ org: organizationId, role, sub: userId, iss: 'heed', aud: 'heed-api', iat: now, exp: now + 3600, jti: randomUUID() });
+  const body = b64({
+    org: organizationId,
+    role,
+    sub: userId,
+    iss: 'heed',
+    aud: 'heed-api',
+    iat: now,
+    exp: now + 3600,
+    jti: randomUUID(),
+  });
   const sig = createHmac('sha256', JWT_SECRET).update(`${head}.${body}`).digest('base64url');
   return `${head}.${body}.${sig}`;
 }
@@ -226,7 +240,9 @@ async function main() {
       "SELECT pg_size_pretty(pg_total_relation_size('customer_interactions')) AS size, count(*) AS n FROM customer_interactions",
     );
     await client.end();
-    log(`seeded ${sizeRows[0].n} rows (${sizeRows[0].size}): load ${s.loadS.toFixed(1)} s, indexes ${s.indexS.toFixed(1)} s, vacuum ${s.vacuumS.toFixed(1)} s`);
+    log(
+      `seeded ${sizeRows[0].n} rows (${sizeRows[0].size}): load ${s.loadS.toFixed(1)} s, indexes ${s.indexS.toFixed(1)} s, vacuum ${s.vacuumS.toFixed(1)} s`,
+    );
 
     collector = await startCollector({ ...env, PORT: String(await freePort()), HOST: '127.0.0.1' });
     const base = collector.url;
@@ -236,11 +252,27 @@ async function main() {
     const to = (i) => iso(now + 1000 + i);
     const scenarios = [
       ['insights: last 30 days, newest first', (i) => `/api/insights?to=${to(i)}`],
-      ['insights: email+chat, sentiment >= 0.3, by sentiment', (i) => `/api/insights?to=${to(i)}&channels=email,chat&minSentiment=0.3&sortBy=sentiment`],
-      ['insights: segment pro + event type, 7 days', (i) => `/api/insights?from=${iso(now - 7 * DAY)}&to=${to(i)}&segments=pro&eventType=Support%20Email`],
-      ['insights: page 40 of 30 days, by channel', (i) => `/api/insights?to=${to(i)}&page=40&sortBy=channel&order=asc`],
-      ['sentiment-trends: day x channel, 30 days', (i) => `/api/insights/sentiment-trends?to=${to(i)}&groupBy=day&splitBy=channel`],
-      ['sentiment-trends: week x segment, 90 days', (i) => `/api/insights/sentiment-trends?from=${iso(now - 90 * DAY)}&to=${to(i)}&groupBy=week&splitBy=segment`],
+      [
+        'insights: email+chat, sentiment >= 0.3, by sentiment',
+        (i) => `/api/insights?to=${to(i)}&channels=email,chat&minSentiment=0.3&sortBy=sentiment`,
+      ],
+      [
+        'insights: segment pro + event type, 7 days',
+        (i) => `/api/insights?from=${iso(now - 7 * DAY)}&to=${to(i)}&segments=pro&eventType=Support%20Email`,
+      ],
+      [
+        'insights: page 40 of 30 days, by channel',
+        (i) => `/api/insights?to=${to(i)}&page=40&sortBy=channel&order=asc`,
+      ],
+      [
+        'sentiment-trends: day x channel, 30 days',
+        (i) => `/api/insights/sentiment-trends?to=${to(i)}&groupBy=day&splitBy=channel`,
+      ],
+      [
+        'sentiment-trends: week x segment, 90 days',
+        (i) =>
+          `/api/insights/sentiment-trends?from=${iso(now - 90 * DAY)}&to=${to(i)}&groupBy=week&splitBy=segment`,
+      ],
       ['metrics: 30 days', (i) => `/api/insights/metrics?to=${to(i)}`],
       ['search: "refund", 30 days', (i) => `/api/interactions/search?q=refund&to=${to(i)}`],
       ['search: "delivery late", 30 days', (i) => `/api/interactions/search?q=delivery%20late&to=${to(i)}`],
@@ -258,11 +290,18 @@ async function main() {
 
     // Export: a whole organization (half the table) as CSV, streamed; the collector's RSS before and
     // its peak during the export (the high-water mark is reset first).
-    const rss = (field) => Number(readFileSync(`/proc/${collector.proc.pid}/status`, 'utf8').match(new RegExp(`${field}:\\s+(\\d+)`))?.[1] ?? 0) / 1024;
+    const rss = (field) =>
+      Number(
+        readFileSync(`/proc/${collector.proc.pid}/status`, 'utf8').match(
+          new RegExp(`${field}:\\s+(\\d+)`),
+        )?.[1] ?? 0,
+      ) / 1024;
     writeFileSync(`/proc/${collector.proc.pid}/clear_refs`, '5');
     const rssBefore = rss('VmRSS');
     const te = performance.now();
-    const res = await fetch(`${base}/api/export?format=csv&from=2000-01-01`, { headers: { authorization: `Bearer ${s.tokens[0]}` } });
+    const res = await fetch(`${base}/api/export?format=csv&from=2000-01-01`, {
+      headers: { authorization: `Bearer ${s.tokens[0]}` },
+    });
     let bytes = 0;
     let lines = 0;
     for await (const chunk of res.body) {
@@ -271,7 +310,9 @@ async function main() {
     }
     const exportS = (performance.now() - te) / 1000;
     const hwm = rss('VmHWM');
-    log(`export: ${lines} lines, ${(bytes / 1e6).toFixed(0)} MB in ${exportS.toFixed(1)} s; collector RSS ${rssBefore.toFixed(0)} MB before, peak ${hwm.toFixed(0)} MB`);
+    log(
+      `export: ${lines} lines, ${(bytes / 1e6).toFixed(0)} MB in ${exportS.toFixed(1)} s; collector RSS ${rssBefore.toFixed(0)} MB before, peak ${hwm.toFixed(0)} MB`,
+    );
 
     // Import: `heed import` of a generated CSV through the ingest pipeline, its time and peak RSS.
     let importLine = '';
@@ -291,7 +332,9 @@ async function main() {
       await once(out, 'finish');
       log(`importing ${IMPORT_ROWS} CSV rows with heed import`);
       const ti = performance.now();
-      const p = spawn(process.execPath, [CLI, 'import', file, '--org', s.orgIds[0], '--json'], { env: { ...process.env, ...env } });
+      const p = spawn(process.execPath, [CLI, 'import', file, '--org', s.orgIds[0], '--json'], {
+        env: { ...process.env, ...env },
+      });
       let stdout = '';
       p.stdout.on('data', (d) => (stdout += d));
       p.stderr.on('data', () => {});
@@ -307,7 +350,8 @@ async function main() {
       rmSync(file, { force: true });
       const importS = (performance.now() - ti) / 1000;
       const summary = JSON.parse(stdout.trim().split('\n').at(-1));
-      if (code !== 0 || summary.accepted !== IMPORT_ROWS) throw new Error(`import: exit ${code}, ${stdout.slice(0, 500)}`);
+      if (code !== 0 || summary.accepted !== IMPORT_ROWS)
+        throw new Error(`import: exit ${code}, ${stdout.slice(0, 500)}`);
       importLine =
         `\nImport: ${IMPORT_ROWS} CSV rows (profile pass + ingest pipeline, batches of 100) in ${importS.toFixed(0)} s ` +
         `(${Math.round(IMPORT_ROWS / importS)} rows/s incl. the profile), ${summary.accepted} stored; heed import peak RSS ${peak.toFixed(0)} MB.`;
@@ -319,10 +363,13 @@ async function main() {
       '| query | uncached p50 | p95 | p99 | cached p50 | p95 | p99 |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...results.map(
-        (r) => `| ${r.name} | ${fmt(r.uncached.p50)} | **${fmt(r.uncached.p95)}** | ${fmt(r.uncached.p99)} | ${fmt(r.cached.p50)} | ${fmt(r.cached.p95)} | ${fmt(r.cached.p99)} |`,
+        (r) =>
+          `| ${r.name} | ${fmt(r.uncached.p50)} | **${fmt(r.uncached.p95)}** | ${fmt(r.uncached.p99)} | ${fmt(r.cached.p50)} | ${fmt(r.cached.p95)} | ${fmt(r.cached.p99)} |`,
       ),
     ].join('\n');
-    console.log(`\n${ROWS} interactions (${sizeRows[0].size} with indexes), ${REQUESTS} requests per row and mode, times in ms\n`);
+    console.log(
+      `\n${ROWS} interactions (${sizeRows[0].size} with indexes), ${REQUESTS} requests per row and mode, times in ms\n`,
+    );
     console.log(table);
     console.log(
       `\nSeed: load ${s.loadS.toFixed(0)} s, index build ${s.indexS.toFixed(0)} s, vacuum/analyze ${s.vacuumS.toFixed(0)} s.` +
