@@ -6,6 +6,8 @@ import { matchedRoutes } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { type AppDeps, createContext } from './context.js';
 import { HeedError, isUnavailableError } from './errors.js';
+import { publishCreated } from './ingest/pipeline.js';
+import { ingestCors } from './middleware/ingest-cors.js';
 import { jsonLimits } from './middleware/json-limits.js';
 import { rateLimit } from './middleware/rate-limit.js';
 import { documentRemainingRoutes } from './openapi.js';
@@ -99,6 +101,8 @@ export function createApp(deps: AppDeps) {
   const { resolveKey } = ctx;
   app.route('/', healthRoutes(storage));
   app.route('/', metricsRoutes(ctx));
+  // Browser SDKs post cross-origin with an Authorization header: answer their preflight.
+  app.use('/v1/batch', ingestCors());
   app.route(
     '/',
     batchRoutes({
@@ -106,14 +110,7 @@ export function createApp(deps: AppDeps) {
       resolveKey,
       pii: ctx.pii,
       metrics: ctx.metrics,
-      onStored: (organizationId, rows) => {
-        for (const r of rows) {
-          hub.publish(organizationId, {
-            type: 'interaction.created',
-            data: { id: r.id, messageId: r.messageId, channel: r.channel, eventType: r.eventType },
-          });
-        }
-      },
+      onStored: publishCreated(hub),
     }),
   );
 

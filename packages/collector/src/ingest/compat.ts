@@ -7,7 +7,7 @@ import { HeedError } from '../errors.js';
 import { checkOrigin, keyFromHeader } from '../middleware/write-key.js';
 import type { ApiKeyRecord } from '../storage/types.js';
 import type { RequestFacts } from './enrich.js';
-import { type IngestResult, ingestItems } from './pipeline.js';
+import { type IngestResult, ingestItems, publishCreated } from './pipeline.js';
 
 /**
  * Shared by the compatibility endpoints (Segment, PostHog): they translate their clients' bodies into
@@ -50,23 +50,10 @@ export function ingestTranslated(
   items: unknown[],
   timing: { receivedAt: number; sentAt: number | undefined },
 ): Promise<IngestResult> {
-  const { hub } = ctx;
-  return ingestItems(
-    {
-      ...ctx,
-      onStored: (org, rows) => {
-        for (const r of rows) {
-          hub.publish(org, {
-            type: 'interaction.created',
-            data: { id: r.id, messageId: r.messageId, channel: r.channel, eventType: r.eventType },
-          });
-        }
-      },
-    },
-    organizationId,
-    items,
-    { ...timing, request: requestFacts(c) },
-  );
+  return ingestItems({ ...ctx, onStored: publishCreated(ctx.hub) }, organizationId, items, {
+    ...timing,
+    request: requestFacts(c),
+  });
 }
 
 /** JSON with object keys sorted, so that equal values always serialize alike. */

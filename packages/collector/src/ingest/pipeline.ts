@@ -1,5 +1,6 @@
 import type { FieldError } from '@heed/protocol';
 import { parseBatchEnvelope, uuidv7, validateEvent } from '@heed/protocol';
+import type { Hub } from '../realtime/hub.js';
 import { encryptMetadata, type PiiCipher } from '../security/pii.js';
 import type { InteractionInput, Storage } from '../storage/types.js';
 import { buildMetadata, type RequestFacts, segmentOf } from './enrich.js';
@@ -11,6 +12,18 @@ export interface IngestResult {
   details: FieldError[];
   /** The interactions stored by this call (for the live stream and analysis). */
   stored: InteractionInput[];
+}
+
+/** `onStored` that publishes `interaction.created` for each stored row: the live stream's first event. */
+export function publishCreated(hub: Hub): (organizationId: string, rows: InteractionInput[]) => void {
+  return (organizationId, rows) => {
+    for (const r of rows) {
+      hub.publish(organizationId, {
+        type: 'interaction.created',
+        data: { id: r.id, messageId: r.messageId, channel: r.channel, eventType: r.eventType },
+      });
+    }
+  };
 }
 
 export interface IngestDeps {

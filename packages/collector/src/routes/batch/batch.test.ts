@@ -183,6 +183,23 @@ describe.each(DIALECTS)('POST /v1/batch on %s', (dialect) => {
     expect(seen).toEqual([e.messageId]);
   });
 
+  it('answers the CORS preflight of a browser SDK posting cross-origin with its key', async () => {
+    const pre = await ctx.app.request('/v1/batch', {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://shop.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization/i);
+    const res = await post({ batch: [event()] }, { origin: 'https://shop.example.com' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://shop.example.com');
+  });
+
   it('answers 404 with the error shape on unknown routes', async () => {
     const res = await ctx.app.request('/v1/nothing');
     expect(res.status).toBe(404);

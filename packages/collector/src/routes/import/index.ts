@@ -12,6 +12,7 @@ import { HeedError } from '../../errors.js';
 import type { DataProfile } from '../../import/profile.js';
 import type { ImportFormat } from '../../import/readers.js';
 import { type ImportProgress, type ImportSummary, importFile } from '../../import/run.js';
+import { publishCreated } from '../../ingest/pipeline.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import { bearer, errorResponses, errorSchema } from '../insights/filters.js';
 
@@ -183,14 +184,7 @@ export function importRoutes(ctx: AppContext) {
       deps: {
         storage: ctx.storage,
         pii: ctx.pii,
-        onStored: (organizationId, rows) => {
-          for (const r of rows) {
-            ctx.hub.publish(organizationId, {
-              type: 'interaction.created',
-              data: { id: r.id, messageId: r.messageId, channel: r.channel, eventType: r.eventType },
-            });
-          }
-        },
+        onStored: publishCreated(ctx.hub),
       },
       onProfile: (p) => {
         job.profile = p;
