@@ -73,6 +73,14 @@ describe.each(DIALECTS)('GET /api/export on %s', (dialect) => {
     expect((await chat.text()).trim().split('\n')).toHaveLength(N / 2);
   });
 
+  it('records each export in the audit log with its caller and filters', async () => {
+    await (await app.request('/api/export?format=csv&channels=chat', { headers })).text();
+    const [entry] = await db.storage.audit.list(org, { limit: 1 });
+    expect(entry).toMatchObject({ action: 'export.created', resourceType: 'interactions' });
+    expect(entry?.userId).toEqual(expect.any(String));
+    expect(entry?.details).toMatchObject({ format: 'csv' });
+  });
+
   it('writes CSV that a CSV parser reads back to the same values', async () => {
     const res = await app.request('/api/export?format=csv', { headers });
     expect(res.headers.get('content-type')).toContain('text/csv');

@@ -41,6 +41,13 @@ export function exportRoutes(ctx: AppContext) {
     const csv = q.format === 'csv';
     const stamp = new Date().toISOString().slice(0, 10);
     const reveal = (r: InsightRow) => ({ ...r, metadata: decryptMetadata(ctx.pii, r.metadata) });
+    // A bulk export carries customers' words and PII out of Heed: it is an audited action.
+    await ctx.audit(c, {
+      action: 'export.created',
+      resourceType: 'interactions',
+      resourceId: null,
+      details: { format: q.format, filters: JSON.parse(JSON.stringify(q)) },
+    });
     return c.body(exportStream(ctx.storage.insights, filters, q.format, 1000, reveal), 200, {
       'content-type': csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       'content-disposition': `attachment; filename="interactions-${stamp}.${csv ? 'csv' : 'ndjson'}"`,
