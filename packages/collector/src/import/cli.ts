@@ -39,7 +39,11 @@ export async function importCommand(argv: string[], config: Config): Promise<num
     console.error('Cannot tell the file format: use --format csv|ndjson|json|parquet');
     return 2;
   }
-  const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const storage = createStorage({
+    databaseUrl: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    databaseTls: config.databaseTls,
+  });
   try {
     await storage.migrate();
     let org = values.org;
