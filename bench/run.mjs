@@ -2,12 +2,12 @@
 // one after the other, and writes each one's output into its section of bench/RESULTS.md, between
 // `<!-- bench:NAME -->` and `<!-- /bench:NAME -->`. The prose around those markers belongs to each
 // benchmark's author and is kept; a benchmark without a section gets a new one at the end.
-// A benchmark that accepts `--markdown` prints its own Markdown; otherwise its output is laid out as
-// Markdown here (table lines kept, other lines as paragraphs). A benchmark that fails keeps its
-// previous figures, and the runner exits non-zero.
+// A benchmark that accepts `--markdown` gets it (and prints its figures as Markdown tables); every
+// output is laid out as Markdown here (table lines kept together, other lines as paragraphs). A
+// benchmark that fails keeps its previous figures, and the runner exits non-zero.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism, cpus, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +62,7 @@ function run(b) {
         out,
         markdown,
         seconds: (Date.now() - started) / 1000,
+        load: loadavg()[0],
         command: `${b.file.endsWith('.ts') ? 'npx tsx' : 'node'} bench/${[b.file, ...args].join(' ')}`,
       }),
     );
@@ -73,6 +74,7 @@ function asMarkdown(text) {
   const lines = text.replace(/\r/g, '').split('\n');
   const out = [];
   for (const line of lines) {
+    if (isJsonRecord(line)) continue; // machine-readable progress records
     const isTable = line.trimStart().startsWith('|');
     const prevTable = (out.at(-1) ?? '').trimStart().startsWith('|');
     if (line.trim() === '') {
@@ -89,12 +91,22 @@ function asMarkdown(text) {
     .trim();
 }
 
+function isJsonRecord(line) {
+  if (!/^\s*\{.*\}\s*$/.test(line)) return false;
+  try {
+    JSON.parse(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function block(r) {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
-  const body = r.markdown ? r.out.trim() : asMarkdown(r.out);
+  const body = asMarkdown(r.out);
   return [
     `<!-- bench:${r.name} -->`,
-    `Latest run: \`bench/run\` on ${when} UTC, ${r.seconds.toFixed(0)} s (\`${r.command}\`):`,
+    `Latest run: \`bench/run\` on ${when} UTC, ${r.seconds.toFixed(0)} s, load average ${r.load.toFixed(1)} on ${availableParallelism()} cores at the end (\`${r.command}\`):`,
     '',
     body,
     `<!-- /bench:${r.name} -->`,
