@@ -1,9 +1,9 @@
 import type { EventContext, EventType, JsonObject } from '@heed/protocol';
 import {
   buildEvent,
-  Core,
   type CoreEvents,
   type CoreSettings,
+  createCore,
   type EventFields,
   type Listener,
   type QueueStorage,
@@ -78,7 +78,7 @@ export function createHeed(settings: BrowserSettings): Heed {
   if (!(sessionTimeoutMs > 0)) throw new ValidationError('sessionTimeoutMs', 'must be a positive number');
   const store = kv(`heed_${String(settings.writeKey).slice(0, 12)}_`);
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const core = new Core({
+  const core = createCore({
     storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
     compress: useGzip ? gzip : undefined,
     ...rest,

@@ -75,7 +75,7 @@ export type ResolvedSettings = Required<
   Pick<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>;
 
 /** [default, min, max] of each numeric setting. */
-const NUMBERS = {
+const NUMBERS: Record<string, [number, number, number]> = {
   flushAt: [20, 1, LIMITS.maxBatchEvents],
   flushInterval: [5_000, 0, 3_600_000],
   maxBatchSize: [100, 1, LIMITS.maxBatchEvents],
@@ -87,15 +87,17 @@ const NUMBERS = {
   timeoutMs: [10_000, 1, 600_000],
   leaseMs: [30_000, 1, 3_600_000],
   sampleRate: [1, 0, 1],
-} as const;
+};
+
+/** Throws ValidationError(field, message) unless `ok`. */
+export function check(ok: unknown, field: string, message = 'is invalid'): void {
+  if (!ok) throw new ValidationError(field, message);
+}
 
 /** Applies the defaults and checks every value; throws ValidationError on the first wrong one. */
 export function resolveSettings(s: CoreSettings): ResolvedSettings {
-  const fail = (field: string, message: string) => {
-    throw new ValidationError(field, message);
-  };
-  if (typeof s?.writeKey !== 'string' || s.writeKey.trim() === '') fail('writeKey', 'is required');
-  if (!/^https?:\/\/[^/]/.test(s.host)) fail('host', 'must be an http(s) URL');
+  check(typeof s?.writeKey === 'string' && s.writeKey.trim(), 'writeKey', 'is required');
+  check(/^https?:\/\/[^/]/.test(s.host), 'host', 'must be an http(s) URL');
   const out = {
     ...s,
     host: s.host.replace(/\/+$/, ''),
@@ -104,17 +106,16 @@ export function resolveSettings(s: CoreSettings): ResolvedSettings {
     fetch: s.fetch ?? (globalThis as { fetch?: FetchLike }).fetch,
     storage: s.storage ?? new MemoryStorage(),
   } as ResolvedSettings & Record<string, unknown>;
-  for (const [k, [def, min, max]] of Object.entries(NUMBERS)) {
-    const v = s[k as keyof typeof NUMBERS] ?? def;
-    if (typeof v !== 'number' || !(v >= min && v <= max)) fail(k, `must be a number from ${min} to ${max}`);
+  for (const k in NUMBERS) {
+    const [def, min, max] = NUMBERS[k]!;
+    const v = out[k] ?? def;
+    check(typeof v === 'number' && v >= min && v <= max, k, `must be ${min}..${max}`);
     out[k] = v;
   }
-  if (!/^(drop-oldest|backpressure)$/.test(out.overflow))
-    fail('overflow', "must be 'drop-oldest' or 'backpressure'");
+  check(/^(drop-oldest|backpressure)$/.test(out.overflow), 'overflow');
   // A lease that ends while its request may still be running would let another tab send the batch too.
-  if (out.leaseMs <= out.timeoutMs) fail('leaseMs', 'must be longer than timeoutMs');
-  if (typeof out.fetch !== 'function') fail('fetch', 'is required where globalThis.fetch is missing');
-  for (const f of ['beforeSend', 'compress', 'beacon', 'context', 'validate'] as const)
-    if (out[f] !== undefined && typeof out[f] !== 'function') fail(f, 'must be a function');
+  check(out.leaseMs > out.timeoutMs, 'leaseMs', 'must be longer than timeoutMs');
+  for (const f of ['fetch', 'beforeSend', 'compress', 'beacon', 'context', 'validate'])
+    check(out[f] === undefined ? f !== 'fetch' : typeof out[f] === 'function', f, 'must be a function');
   return out;
 }

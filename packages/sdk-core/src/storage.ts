@@ -47,25 +47,18 @@ export interface QueueStorage {
 export function pickBatch(entries: readonly QueueEntry[], opts: ClaimOptions): QueueEntry[] {
   const out: QueueEntry[] = [];
   let bytes = 0;
-  for (const e of entries) {
-    if (e.until > opts.now) continue;
-    if (out.length >= opts.maxCount) break;
-    if (out.length > 0 && bytes + e.bytes + 1 > opts.maxBytes) break;
-    out.push(e);
-    bytes += e.bytes + 1;
-  }
+  for (const e of entries)
+    if (e.until <= opts.now) {
+      bytes += e.bytes + 1;
+      if (out.length >= opts.maxCount || (out.length > 0 && bytes > opts.maxBytes)) break;
+      out.push(e);
+    }
   return out;
 }
 
 /** Earliest time an entry becomes free; 0 when one is free, null when empty. */
-export function nextFree(entries: readonly QueueEntry[], now: number): number | null {
-  let next: number | null = null;
-  for (const e of entries) {
-    const t = e.until > now ? e.until : 0;
-    if (next === null || t < next) next = t;
-  }
-  return next;
-}
+export const nextFree = (entries: readonly QueueEntry[], now: number): number | null =>
+  entries.length > 0 ? Math.min(...entries.map((e) => (e.until > now ? e.until : 0))) : null;
 
 /**
  * Runs `fn` on the whole stored list and writes the list back, as one atomic step: that is the
@@ -81,7 +74,7 @@ export class ListStorage implements QueueStorage {
   add(entries: QueueEntry[], maxSize: number): Promise<QueueEntry[]> {
     return this.edit((list) => {
       list.push(...entries);
-      return list.splice(0, Math.max(0, list.length - maxSize));
+      return list.splice(0, list.length - maxSize); // a negative count removes nothing
     });
   }
 
@@ -94,24 +87,20 @@ export class ListStorage implements QueueStorage {
     );
   }
 
+  /** Copies `attempts` and `until` (and the rest, unchanged) onto the stored entries. */
   release(entries: QueueEntry[]): Promise<void> {
     const byId = new Map(entries.map((e) => [e.id, e]));
     return this.edit((list) => {
-      for (const e of list) {
-        const r = byId.get(e.id);
-        if (r) {
-          e.attempts = r.attempts;
-          e.until = r.until;
-        }
-      }
+      for (const e of list) Object.assign(e, byId.get(e.id));
     });
   }
 
   remove(ids: string[]): Promise<void> {
     const gone = new Set(ids);
     return this.edit((list) => {
-      const keep = list.filter((e) => !gone.has(e.id));
-      list.splice(0, list.length, ...keep);
+      let n = 0;
+      for (const e of list) if (!gone.has(e.id)) list[n++] = e;
+      list.length = n;
     });
   }
 
@@ -120,10 +109,15 @@ export class ListStorage implements QueueStorage {
   }
 }
 
+/** An editor over a list in memory. */
+export const memoryEditor = (): ListEditor => {
+  const list: QueueEntry[] = [];
+  return async (fn) => fn(list);
+};
+
 /** In-memory storage: the default, and what sdk-node uses. */
 export class MemoryStorage extends ListStorage {
   constructor() {
-    const list: QueueEntry[] = [];
-    super(async (fn) => fn(list));
+    super(memoryEditor());
   }
 }

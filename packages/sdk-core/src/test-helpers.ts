@@ -3,7 +3,7 @@ import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { buildEvent } from './builder.js';
-import { Core } from './core.js';
+import { type Core, createCore } from './core.js';
 import type { CoreEvents } from './events.js';
 import type { CoreSettings } from './settings.js';
 import { shutdown } from './shutdown.js';
@@ -45,7 +45,7 @@ const cores: Core[] = [];
 
 /** A Core with every event it emits recorded. */
 export function recordedCore(settings: Partial<CoreSettings> = {}) {
-  const core = new Core({ writeKey: 'wk_test', host: HOST, flushInterval: 50, ...settings });
+  const core = createCore({ writeKey: 'wk_test', host: HOST, flushInterval: 50, ...settings });
   cores.push(core);
   const log = {
     delivered: [] as CoreEvents['delivered'][],

@@ -12,8 +12,7 @@ export function later(fn: () => void, ms: number): unknown {
   return handle;
 }
 
-export function cancel(handle: unknown): void {
-  if (handle !== undefined) g.clearTimeout(handle);
-}
+/** clearTimeout; a no-op for `undefined`. */
+export const cancel = (handle: unknown): void => g.clearTimeout(handle);
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => later(resolve, ms));

@@ -2,9 +2,9 @@ import type { Channel, EventContext, EventType, JsonObject } from '@heed/protoco
 import { validateEvent } from '@heed/protocol';
 import {
   buildEvent,
-  Core,
   type CoreEvents,
   type CoreSettings,
+  createCore,
   type EventFields,
   type Listener,
   type ShutdownResult,
@@ -113,7 +113,7 @@ export function createHeed(settings: NodeSettings): HeedNode {
     shutdownTimeoutMs = 10_000,
     ...rest
   } = settings;
-  const core = new Core({
+  const core = createCore({
     fetch: undiciTransport(),
     compress: useGzip ? gzip : undefined,
     validate: (event) => {
