@@ -3,11 +3,11 @@ import {
   buildEvent,
   type CoreEvents,
   type CoreSettings,
+  check,
   createCore,
   type EventFields,
   type Listener,
   type QueueStorage,
-  ValidationError,
 } from '@heed/sdk-core';
 import { pageContext } from './context.js';
 import { kv, loadUser, touchSession, type User } from './identity.js';
@@ -75,7 +75,7 @@ export function createHeed(settings: BrowserSettings): Heed {
     sessionTimeoutMs = 18e5,
     ...rest
   } = settings;
-  if (!(sessionTimeoutMs > 0)) throw new ValidationError('sessionTimeoutMs', 'must be a positive number');
+  check(sessionTimeoutMs > 0, 'sessionTimeoutMs');
   const store = kv(`heed_${String(settings.writeKey).slice(0, 12)}_`);
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
   const core = createCore({
@@ -109,21 +109,26 @@ export function createHeed(settings: BrowserSettings): Heed {
         LIBRARY,
       ),
     );
+  /** A call whose first two arguments become the fields `key` and `bag` of the event. */
+  const call =
+    (type: EventType, key: keyof EventFields, bag: 'properties' | 'traits') =>
+    (a?: string, b?: JsonObject, o?: CallOptions) =>
+      send(type, { [key]: a, [bag]: b }, o);
 
-  const onHide = () => core.flushOnUnload();
-  addEventListener('pagehide', onHide);
-  document.addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && onHide());
+  const hide = () => core.flushOnUnload();
+  addEventListener('pagehide', hide);
+  addEventListener('visibilitychange', () => document.hidden && hide()); // fired at document, bubbles to window
 
   return {
-    track: (event, properties, o) => send('track', { event, properties }, o),
+    track: call('track', 'event', 'properties'),
     page: (name, properties, o) => send('page', { name: name ?? document.title, properties }, o),
-    screen: (name, properties, o) => send('screen', { name, properties }, o),
+    screen: call('screen', 'name', 'properties'),
     identify(userId, traits, o) {
       user = { ...user, userId: userId ?? user.userId, traits: { ...user.traits, ...traits } };
       store.set('user', user);
       return send('identify', { traits }, o);
     },
-    group: (groupId, traits, o) => send('group', { groupId, traits }, o),
+    group: call('group', 'groupId', 'traits'),
     alias: (userId, previousId, o) =>
       send('alias', { userId, previousId: previousId ?? user.userId ?? user.anonymousId }, o),
     reset() {
@@ -131,10 +136,10 @@ export function createHeed(settings: BrowserSettings): Heed {
       store.set('session', null);
       user = loadUser(store);
     },
-    flush: () => core.flush(),
+    flush: core.flush,
     optOut: () => setOptOut(true),
     optIn: () => setOptOut(false),
-    on: (type, fn) => core.on(type, fn),
+    on: core.on,
     user: () => user,
   };
 }

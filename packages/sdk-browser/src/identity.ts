@@ -5,23 +5,22 @@ export function kv(prefix: string) {
   const mem: Record<string, string> = {};
   return {
     get<T>(k: string): T | undefined {
-      let v: string | null | undefined = mem[k];
       try {
-        v = localStorage.getItem(prefix + k) ?? v;
+        let v = mem[k];
+        try {
+          v = localStorage.getItem(prefix + k) ?? v;
+        } catch {
+          // storage refused: the in-memory copy stands in
+        }
+        return JSON.parse(v!);
       } catch {
-        // storage refused: the in-memory copy stands in
-      }
-      try {
-        return v ? JSON.parse(v) : undefined;
-      } catch {
-        return undefined;
+        return undefined; // nothing stored, or not JSON
       }
     },
     set(k: string, v: unknown): void {
-      const s = JSON.stringify(v);
-      mem[k] = s;
+      mem[k] = JSON.stringify(v);
       try {
-        localStorage.setItem(prefix + k, s);
+        localStorage.setItem(prefix + k, mem[k]);
       } catch {
         // private mode or quota: the in-memory copy keeps this page working
       }

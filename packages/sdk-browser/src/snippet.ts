@@ -6,20 +6,17 @@ import { type BrowserSettings, createHeed, type Heed } from './client.js';
  */
 type Call = [string, ...unknown[]];
 const w = window as unknown as { heed?: Call[] | Heed };
-const stub = Array.isArray(w.heed) ? w.heed : [];
-const init = stub.find((c) => c[0] === 'init');
-if (init) {
+const stub = w.heed;
+const init = Array.isArray(stub) && stub.find((c) => c[0] === 'init');
+if (init)
   try {
-    const heed = createHeed(init[1] as BrowserSettings) as Heed & { init(): void; push(c: Call): void };
-    const call = (c: Call) => {
-      const fn = (heed as unknown as Record<string, (...a: unknown[]) => unknown>)[c[0]];
-      if (c[0] !== 'init' && typeof fn === 'function') fn(...c.slice(1));
-    };
+    const heed = createHeed(init[1] as BrowserSettings) as Heed & Record<string, unknown>;
+    const call = (c: Call) =>
+      c[0] !== 'init' && (heed[c[0]] as (...a: unknown[]) => unknown)?.(...c.slice(1));
     heed.init = () => {};
     heed.push = call;
     w.heed = heed;
-    for (const c of stub) call(c);
+    (stub as Call[]).forEach(call);
   } catch (e) {
     console.error('heed:', e);
   }
-}

@@ -1,5 +1,6 @@
 import type { ListEditor, QueueEntry, QueueStorage } from '@heed/sdk-core';
-import { ListStorage, MemoryStorage } from '@heed/sdk-core';
+import { ListStorage } from '@heed/sdk-core';
+import { kv } from './identity.js';
 
 const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
   new Promise((resolve, reject) => {
@@ -11,52 +12,39 @@ const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
 /**
  * The queue as one IndexedDB record, read and written in one readwrite transaction. IndexedDB
  * runs such transactions one at a time across every tab of the origin, so two tabs never claim
- * the same event.
+ * the same event. Resolves once the database is open.
  */
-export function idbEditor(name: string): { ready: Promise<unknown>; edit: ListEditor } {
+export async function idbEditor(name: string): Promise<ListEditor> {
   const open = indexedDB.open(name, 1);
   open.onupgradeneeded = () => open.result.createObjectStore('q');
-  const db = done(open);
-  return {
-    ready: db,
-    edit: async (fn) => {
-      const t = (await db).transaction('q', 'readwrite');
-      const store = t.objectStore('q');
-      const list = ((await done(store.get(0))) as QueueEntry[] | undefined) ?? [];
-      const result = fn(list);
-      store.put(list, 0);
-      await done(t);
-      return result;
-    },
-  };
-}
-
-/** The queue in localStorage: read, changed and written back synchronously, within one task. */
-export function localEditor(key: string): ListEditor {
+  const db = await done(open);
   return async (fn) => {
-    const list: QueueEntry[] = JSON.parse(localStorage.getItem(key) ?? '[]');
+    const t = db.transaction('q', 'readwrite');
+    const store = t.objectStore('q');
+    const list: QueueEntry[] = (await done(store.get(0))) ?? [];
     const result = fn(list);
-    localStorage.setItem(key, JSON.stringify(list));
+    store.put(list, 0);
+    await done(t);
     return result;
   };
 }
 
+/**
+ * The queue in localStorage (read, changed and written back synchronously, within one task), or
+ * in memory where localStorage refuses: the `kv` store falls back by itself.
+ */
+export const localEditor = (key: string): ListEditor => {
+  const store = kv(key);
+  return async (fn) => {
+    const list: QueueEntry[] = store.get('') ?? [];
+    const result = fn(list);
+    store.set('', list);
+    return result;
+  };
+};
+
 /** The page's queue: IndexedDB when it opens, else localStorage, else memory. */
 export function browserStorage(name: string): QueueStorage {
-  const chosen = (async (): Promise<ListEditor> => {
-    try {
-      const idb = idbEditor(name);
-      await idb.ready;
-      return idb.edit;
-    } catch {
-      try {
-        localStorage.getItem(name);
-        return localEditor(name);
-      } catch {
-        const memory = new MemoryStorage();
-        return (memory as unknown as { edit: ListEditor }).edit;
-      }
-    }
-  })();
+  const chosen = idbEditor(name).catch(() => localEditor(name));
   return new ListStorage(async (fn) => (await chosen)(fn));
 }

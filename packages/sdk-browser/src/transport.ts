@@ -2,7 +2,7 @@ import type { Compress, SendBeacon } from '@heed/sdk-core';
 
 /** Gzip with CompressionStream, where the browser has it. */
 export const gzip: Compress = async (body) =>
-  typeof CompressionStream === 'function'
+  self.CompressionStream
     ? new Uint8Array(
         await new Response(
           new Blob([body]).stream().pipeThrough(new CompressionStream('gzip')),
@@ -16,7 +16,7 @@ export const gzip: Compress = async (body) =>
  */
 export const beacon: SendBeacon = (url, body) => {
   try {
-    if (navigator.sendBeacon(url, new Blob([body], { type: 'text/plain' }))) return true;
+    if (navigator.sendBeacon(url, body)) return true; // a string body is sent as text/plain
   } catch {
     // fall through to fetch
   }
