@@ -185,6 +185,7 @@ export function importRoutes(ctx: AppContext) {
         storage: ctx.storage,
         pii: ctx.pii,
         onStored: publishCreated(ctx.hub),
+        metrics: ctx.metrics,
       },
       onProfile: (p) => {
         job.profile = p;
