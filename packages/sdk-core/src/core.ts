@@ -118,7 +118,13 @@ export function createCore(settings: CoreSettings): Core {
         await drain();
       }
       draining = null; // in the same step as the last check: no kick can slip between
-      void reschedule();
+      try {
+        // Wake up again when the next retry is due, or after flushInterval for events still free.
+        const { size, nextAt } = await storage.stats();
+        if (size > 0 && !stopped) schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
+      } catch (e) {
+        fail('storage', e);
+      }
     })();
     return draining;
   }
@@ -137,15 +143,6 @@ export function createCore(settings: CoreSettings): Core {
         for (const e of batch) unsent.set(e.id, e);
         if (!(await deliver(batch))) return;
       }
-    } catch (e) {
-      fail('storage', e);
-    }
-  }
-
-  async function reschedule(): Promise<void> {
-    try {
-      const { size, nextAt } = await storage.stats();
-      if (size > 0 && !stopped) schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
     } catch (e) {
       fail('storage', e);
     }

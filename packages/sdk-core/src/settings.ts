@@ -96,8 +96,8 @@ export function check(ok: unknown, field: string, message = 'is invalid'): void 
 
 /** Applies the defaults and checks every value; throws ValidationError on the first wrong one. */
 export function resolveSettings(s: CoreSettings): ResolvedSettings {
-  check(typeof s?.writeKey === 'string' && s.writeKey.trim(), 'writeKey', 'is required');
-  check(/^https?:\/\/[^/]/.test(s.host), 'host', 'must be an http(s) URL');
+  check(typeof s?.writeKey === 'string' && s.writeKey.trim(), 'writeKey');
+  check(/^https?:\/\/[^/]/.test(s.host), 'host'); // an http(s) URL
   const out = {
     ...s,
     host: s.host.replace(/\/+$/, ''),
@@ -109,13 +109,14 @@ export function resolveSettings(s: CoreSettings): ResolvedSettings {
   for (const k in NUMBERS) {
     const [def, min, max] = NUMBERS[k]!;
     const v = out[k] ?? def;
-    check(typeof v === 'number' && v >= min && v <= max, k, `must be ${min}..${max}`);
+    check(typeof v === 'number' && v >= min && v <= max, k, `not in ${min}..${max}`);
     out[k] = v;
   }
   check(/^(drop-oldest|backpressure)$/.test(out.overflow), 'overflow');
   // A lease that ends while its request may still be running would let another tab send the batch too.
-  check(out.leaseMs > out.timeoutMs, 'leaseMs', 'must be longer than timeoutMs');
+  check(out.leaseMs > out.timeoutMs, 'leaseMs', 'must exceed timeoutMs');
+  // functions, optional but for fetch (globalThis.fetch by default)
   for (const f of ['fetch', 'beforeSend', 'compress', 'beacon', 'context', 'validate'])
-    check(out[f] === undefined ? f !== 'fetch' : typeof out[f] === 'function', f, 'must be a function');
+    check(out[f] === undefined ? f !== 'fetch' : typeof out[f] === 'function', f);
   return out;
 }
