@@ -121,7 +121,8 @@ export function createCore(settings: CoreSettings): Core {
       try {
         // Wake up again when the next retry is due, or after flushInterval for events still free.
         const { size, nextAt } = await storage.stats();
-        if (size > 0 && !stopped) schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
+        if (size > 0 && !stopped)
+          schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
       } catch (e) {
         fail('storage', e);
       }
