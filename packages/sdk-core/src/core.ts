@@ -176,18 +176,15 @@ export function createCore(settings: CoreSettings): Core {
     // 408, 429, 5xx, network: retry each event after its backoff, up to maxRetries.
     if (retryable(status)) {
       fail(status ? 'http' : 'network', message, status || undefined);
-      const now = Date.now();
-      const left = (e: QueueEntry) => e.attempts < s.maxRetries;
-      await storage.release(
-        batch.filter(left).map((e) => {
-          const attempts = e.attempts + 1;
-          const wait = retryAfterMs ?? backoffDelay(attempts, s.retryBaseMs, s.retryCapMs);
-          return { ...e, attempts, until: now + Math.max(1, wait) };
-        }),
-      );
+      // The claimed entries are this client's copies: they are updated, then written back.
+      const left = batch.filter((e) => e.attempts < s.maxRetries);
+      for (const e of left)
+        e.until =
+          Date.now() + Math.max(1, retryAfterMs ?? backoffDelay(++e.attempts, s.retryBaseMs, s.retryCapMs));
+      await storage.release(left);
       await giveUp(
         'retries_exhausted',
-        batch.filter((e) => !left(e)),
+        batch.filter((e) => !left.includes(e)),
       );
       return false;
     }
