@@ -170,9 +170,9 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect) => {
     u.close();
   });
 
-  it.runIf(dialect === 'sqlite')(
-    'drops a client that stops reading, with a resync, instead of queueing',
-    async () => {
+  // Back-pressure does not depend on the database: checked once, on SQLite.
+  if (dialect === 'sqlite') {
+    it('drops a client that stops reading, with a resync, instead of queueing', async () => {
       const { port } = server;
       const socket = tcpConnect(port, '127.0.0.1');
       await new Promise((r) => socket.once('connect', r));
@@ -201,6 +201,6 @@ describe.each(DIALECTS)('GET /v1/stream on %s', (dialect) => {
       await dropped;
       expect(received.length).toBeLessThan(12_000_000);
       socket.destroy();
-    },
-  );
+    });
+  }
 });
