@@ -117,7 +117,7 @@ export function createHeed(settings: BrowserSettings): Heed {
 
   const hide = () => core.flushOnUnload();
   addEventListener('pagehide', hide);
-  addEventListener('visibilitychange', () => document.hidden && hide()); // fired at document, bubbles to window
+  document.addEventListener('visibilitychange', () => document.hidden && hide());
 
   return {
     track: call('track', 'event', 'properties'),

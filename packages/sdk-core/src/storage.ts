@@ -57,8 +57,11 @@ export function pickBatch(entries: readonly QueueEntry[], opts: ClaimOptions): Q
 }
 
 /** Earliest time an entry becomes free; 0 when one is free, null when empty. */
-export const nextFree = (entries: readonly QueueEntry[], now: number): number | null =>
-  entries.length > 0 ? Math.min(...entries.map((e) => (e.until > now ? e.until : 0))) : null;
+export function nextFree(entries: readonly QueueEntry[], now: number): number | null {
+  let next: number | null = null;
+  for (const e of entries) next = Math.min(next ?? e.until, e.until > now ? e.until : 0);
+  return next;
+}
 
 /**
  * Runs `fn` on the whole stored list and writes the list back, as one atomic step: that is the
