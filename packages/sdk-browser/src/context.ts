@@ -4,6 +4,7 @@ import type { EventContext } from '@heed/protocol';
 export function pageContext(): EventContext {
   const { href: url, pathname: path, search } = location;
   const { referrer, title } = document;
+  const { width, height } = screen;
   const campaign: Record<string, string> = {};
   new URLSearchParams(search).forEach((v, k) => {
     if (k.startsWith('utm_')) campaign[k === 'utm_campaign' ? 'name' : k.slice(4)] = v;
@@ -14,7 +15,7 @@ export function pageContext(): EventContext {
     locale: navigator.language,
     timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
     userAgent: navigator.userAgent,
-    screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+    screen: { width, height, density: devicePixelRatio },
     campaign: Object.keys(campaign).length ? campaign : undefined,
   };
 }

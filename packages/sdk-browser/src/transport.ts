@@ -20,8 +20,6 @@ export const beacon: SendBeacon = (url, body) => {
   } catch {
     // fall through to fetch
   }
-  fetch(url, { method: 'POST', body, keepalive: true, headers: { 'content-type': 'text/plain' } }).catch(
-    () => {},
-  );
+  fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {}); // a string body: text/plain
   return true;
 };

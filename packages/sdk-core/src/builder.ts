@@ -29,7 +29,7 @@ export function buildEvent(type: EventType, fields: EventFields, library: Librar
   const event: HeedEvent = {
     type,
     messageId: messageId ?? uuidv7(),
-    timestamp: timestamp instanceof Date ? timestamp.toISOString() : (timestamp ?? new Date().toISOString()),
+    timestamp: typeof timestamp === 'string' ? timestamp : (timestamp ?? new Date()).toISOString(),
     context: { ...context, library },
   };
   for (const [k, v] of Object.entries(rest)) if (v !== undefined) (event as unknown as JsonObject)[k] = v;
