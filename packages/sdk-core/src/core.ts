@@ -87,16 +87,6 @@ export function createCore(settings: CoreSettings): Core {
   const fail = (code: ErrorCode, e: unknown, status?: number) =>
     emit('error', { code, message: (e as Error)?.message ?? String(e), status });
 
-  async function waitForRoom(): Promise<void> {
-    while ((await storage.stats()).size >= s.maxQueueSize) {
-      void kick();
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        later(resolve, 100); // re-check: room may come from another client sharing the storage
-      });
-    }
-  }
-
   function schedule(at: number): void {
     if (timer !== undefined && timerAt <= at) return;
     cancel(timer);
@@ -236,20 +226,21 @@ export function createCore(settings: CoreSettings): Core {
       return () => listeners.delete(l);
     },
     async enqueue(input) {
-      if (optedOut) return drop('opted_out', [{ id: input.messageId }]);
+      const ref = [{ id: input.messageId }];
+      if (optedOut) return drop('opted_out', ref);
       try {
         let event: HeedEvent | null | undefined = s.context
           ? { ...input, context: { ...s.context(), ...input.context } }
           : input;
         if (s.sampleRate < 1 && hash01(event.userId ?? event.anonymousId ?? '') >= s.sampleRate)
-          return drop('sampled', [{ id: input.messageId }]);
+          return drop('sampled', ref);
         if (s.beforeSend) {
           try {
             event = s.beforeSend(event);
           } catch (e) {
             fail('hook', e);
           }
-          if (!event) return drop('before_send', [{ id: input.messageId }]);
+          if (!event) return drop('before_send', ref);
         }
         const bytes = utf8Length(JSON.stringify(event));
         const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
@@ -265,7 +256,13 @@ export function createCore(settings: CoreSettings): Core {
         unsent.set(entry.id, entry);
         // One store at a time, in call order: with backpressure, each waits for its own room.
         const store = async () => {
-          if (s.overflow === 'backpressure') await waitForRoom();
+          while (s.overflow === 'backpressure' && (await storage.stats()).size >= s.maxQueueSize) {
+            void kick();
+            await new Promise<void>((resolve) => {
+              waiters.push(resolve);
+              later(resolve, 100); // re-check: room may come from another client sharing the storage
+            });
+          }
           return storage.add([entry], s.maxQueueSize);
         };
         const stored = gate.then(store, store);
