@@ -115,6 +115,9 @@ describe('delivery from a real browser', () => {
     });
     await until(() => storedNames().includes('Leaving'));
     expect(server.received.some((r) => r.contentType?.startsWith('text/plain'))).toBe(true); // the beacon
+    // Let the navigation finish before the context is torn down (closing mid-navigation can hang).
+    await tab.waitForURL(/\/next/);
+    await loaded(tab);
   });
 
   it('an event tracked right before closing the tab arrives', async () => {
