@@ -1,7 +1,7 @@
 import { CHANNELS, EVENT_TYPES } from '@heed/protocol';
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Env } from 'hono';
-import { errorSchema } from './routes/insights/filters.js';
+import { errorSchema } from './routes/schemas.js';
 
 type Registry = OpenAPIHono['openAPIRegistry'];
 type RouteConfig = Parameters<Registry['registerPath']>[0];

@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.js';
 import type { AuthVariables } from '../../middleware/auth.js';
-import { ADMIN, bearer, errors } from '../auth/schemas.js';
+import { ADMIN } from '../auth/schemas.js';
+import { bearer, errors } from '../schemas.js';
 
 const entrySchema = z
   .object({

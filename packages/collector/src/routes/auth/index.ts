@@ -6,7 +6,8 @@ import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import { applyDecision, rateLimit } from '../../middleware/rate-limit.js';
-import { bearer, errors, passwordField, sessionSchema, userJson, userSchema } from './schemas.js';
+import { bearer, errors } from '../schemas.js';
+import { passwordField, sessionSchema, userJson, userSchema } from './schemas.js';
 import { openSession, sessionBody } from './session.js';
 
 const json = <T extends z.ZodType>(schema: T) => ({

@@ -1,33 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import type { User } from '../../storage/types.js';
 
-export const errorSchema = z
-  .object({
-    error: z.string(),
-    code: z.string(),
-    details: z
-      .array(z.object({ index: z.number().optional(), field: z.string(), message: z.string() }))
-      .optional(),
-    requestId: z.string().optional(),
-  })
-  .openapi('AccountError');
-
-const err = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorSchema } },
-});
-
-/** Error answers shared by the account, key and audit routes. */
-export const errors = {
-  400: err('Invalid request'),
-  401: err('Missing, invalid, expired or revoked credentials'),
-  403: err('Your role does not allow this'),
-  404: err('No such resource in your organization'),
-  409: err('Conflicts with the current state'),
-  429: err('Rate limited: see Retry-After'),
-};
-
-export const bearer = [{ bearerAuth: [] }];
 export const ADMIN = ['admin'] as const;
 
 export const userSchema = z

@@ -6,9 +6,6 @@ import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { Customer } from '../../storage/types.js';
 import {
-  bearer,
-  errorResponses,
-  errorSchema,
   interactionJson,
   interactionSchema,
   pageQuery,
@@ -17,6 +14,7 @@ import {
   READ_ROLES,
   revealInteractions,
 } from '../insights/filters.js';
+import { bearer, errorResponses, errorSchema } from '../schemas.js';
 
 const customerSchema = z
   .object({

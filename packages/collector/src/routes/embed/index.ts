@@ -6,7 +6,7 @@ import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { EmbedToken } from '../../storage/types.js';
-import { bearer, errorResponses, errorSchema } from '../insights/filters.js';
+import { bearer, errorResponses, errorSchema, ok } from '../schemas.js';
 import { lastEventId, serveStream } from '../stream/index.js';
 
 export const WIDGETS = ['sentiment-trend', 'kpis', 'channels'] as const;
@@ -49,11 +49,6 @@ function tokenJson(t: EmbedToken): z.infer<typeof tokenSchema> {
     createdAt: t.createdAt.toISOString(),
   };
 }
-
-const ok = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const createTokenRoute = createRoute({
   method: 'post',

@@ -3,7 +3,8 @@ import type { AppContext } from '../../context.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import { decryptMetadata } from '../../security/pii.js';
 import type { InsightRow } from '../../storage/types.js';
-import { bearer, errorResponses, filterQuery, READ_ROLES, toFilters } from '../insights/filters.js';
+import { filterQuery, READ_ROLES, toFilters } from '../insights/filters.js';
+import { bearer, errorResponses } from '../schemas.js';
 import { EXPORT_COLUMNS, exportStream } from './stream.js';
 
 const exportRoute = createRoute({

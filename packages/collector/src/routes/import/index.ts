@@ -14,7 +14,7 @@ import type { ImportFormat } from '../../import/readers.js';
 import { type ImportProgress, type ImportSummary, importFile } from '../../import/run.js';
 import { publishCreated } from '../../ingest/pipeline.js';
 import type { AuthVariables } from '../../middleware/auth.js';
-import { bearer, errorResponses, errorSchema } from '../insights/filters.js';
+import { bearer, errorResponses, errorSchema } from '../schemas.js';
 
 /** Uploads larger than this are refused (413). */
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;

@@ -137,26 +137,4 @@ export function pagination(page: number, pageSize: number, total: number) {
   return { page, pageSize, total, totalPages: Math.ceil(total / pageSize) };
 }
 
-export const errorSchema = z
-  .object({
-    error: z.string(),
-    code: z.string(),
-    details: z
-      .array(z.object({ index: z.number().optional(), field: z.string(), message: z.string() }))
-      .optional(),
-    requestId: z.string().optional(),
-  })
-  .openapi('Error');
-
-/** The usual error answers of an authenticated read route. */
-export const errorResponses = {
-  400: { description: 'Invalid parameters', content: { 'application/json': { schema: errorSchema } } },
-  401: {
-    description: 'Missing or invalid access token',
-    content: { 'application/json': { schema: errorSchema } },
-  },
-  403: { description: 'Role not allowed', content: { 'application/json': { schema: errorSchema } } },
-};
-
 export const READ_ROLES = ['viewer', 'analyst', 'admin'] as const;
-export const bearer = [{ bearerAuth: [] }];

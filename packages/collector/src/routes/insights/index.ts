@@ -2,9 +2,8 @@ import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { CACHE_TTL_MS } from '../../cache/index.js';
 import type { AppContext } from '../../context.js';
 import type { AuthVariables } from '../../middleware/auth.js';
+import { bearer, errorResponses } from '../schemas.js';
 import {
-  bearer,
-  errorResponses,
   filterQuery,
   interactionJson,
   interactionSchema,

@@ -4,8 +4,6 @@ import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import {
-  bearer,
-  errorResponses,
   filterQuery,
   interactionJson,
   interactionSchema,
@@ -16,6 +14,7 @@ import {
   revealInteractions,
   toFilters,
 } from '../insights/filters.js';
+import { bearer, errorResponses } from '../schemas.js';
 
 const searchRoute = createRoute({
   method: 'get',

@@ -5,7 +5,8 @@ import { HeedError } from '../../errors.js';
 import { generateApiKey } from '../../keys.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { ApiKeySummary } from '../../storage/types.js';
-import { ADMIN, bearer, errors } from '../auth/schemas.js';
+import { ADMIN } from '../auth/schemas.js';
+import { bearer, errors, idParam, ok } from '../schemas.js';
 
 const keySchema = z
   .object({
@@ -39,12 +40,6 @@ const origin = z
   .string()
   .max(300)
   .regex(/^https?:\/\/[^/\s]+$/, 'must be an origin such as https://app.example.com (no path)');
-
-const ok = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
-const idParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 
 const createKeyRoute = createRoute({
   method: 'post',

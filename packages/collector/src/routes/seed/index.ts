@@ -8,7 +8,7 @@ import { ingestTranslated } from '../../ingest/compat.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import { chunk } from '../../storage/plan.js';
 import { INGEST_CHUNK_SIZE } from '../../storage/types.js';
-import { bearer, errors } from '../auth/schemas.js';
+import { bearer, errors } from '../schemas.js';
 import { type SeedItem, seedField, seedShapeErrors, seedToEvent } from './map.js';
 
 const INGEST_ROLES = ['analyst', 'admin'] as const;

@@ -8,7 +8,7 @@ import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { OpenOptions } from '../../realtime/stream.js';
-import { bearer, errorResponses } from '../insights/filters.js';
+import { bearer, errorResponses } from '../schemas.js';
 import { STREAM_TOKEN_TTL_SECONDS, signStreamToken, verifyStreamToken } from './token.js';
 
 const COOKIE = 'heed_stream';

@@ -7,14 +7,10 @@ import { HeedError } from '../../errors.js';
 import type { AuthVariables } from '../../middleware/auth.js';
 import type { User } from '../../storage/types.js';
 import { checkPolicy } from '../auth/index.js';
-import { ADMIN, bearer, errors, passwordField, userJson, userSchema } from '../auth/schemas.js';
+import { ADMIN, passwordField, userJson, userSchema } from '../auth/schemas.js';
+import { bearer, errors, idParam, ok } from '../schemas.js';
 
 const role = z.enum(['admin', 'analyst', 'viewer']);
-const idParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
-const ok = (description: string, schema: z.ZodType) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const createUserRoute = createRoute({
   method: 'post',
