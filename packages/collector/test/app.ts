@@ -1,5 +1,7 @@
+import { createAnalysis } from '../src/analysis/index.js';
 import { createApp } from '../src/app.js';
 import { secretKey, signAccessToken } from '../src/auth/tokens.js';
+import { memoryCache } from '../src/cache/kv.js';
 import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { Hub } from '../src/realtime/hub.js';
@@ -62,4 +64,22 @@ export function event(over: Record<string, unknown> = {}) {
     },
     ...over,
   };
+}
+
+/**
+ * An app with real analysis services (one-thread sentiment pool, in-memory cache) over the storage;
+ * close `analysis` after the test.
+ */
+export function appWithAnalysis(storage: Storage) {
+  const hub = new Hub();
+  const logger = createLogger('silent');
+  const analysis = createAnalysis({
+    storage,
+    hub,
+    logger,
+    cache: memoryCache(),
+    config: { enabled: true, threads: 1, modelDir: undefined, anomalyIntervalMs: 60_000, webhook: undefined },
+  });
+  const app = createApp({ storage, logger, hub, config: TEST_CONFIG, analysis });
+  return { app, analysis, hub };
 }

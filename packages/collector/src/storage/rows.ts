@@ -1,5 +1,5 @@
 import type { JsonObject } from '@heed/protocol';
-import type { Customer, Interaction } from './types.js';
+import type { Customer, Interaction, User } from './types.js';
 
 /** Row shape shared by both dialects' drizzle schemas (dates as Date, JSON as objects). */
 interface CustomerRow extends Omit<Customer, 'traits'> {
@@ -40,5 +40,20 @@ export function toInteraction(row: InteractionRow): Interaction {
     sentimentConfidence: row.sentimentConfidence,
     metadata: row.metadata as JsonObject,
     processedAt: row.processedAt,
+  };
+}
+
+/** A users row of either dialect (the password hash is never part of a User). */
+export function toUser(row: User & { passwordHash?: string }): User {
+  return {
+    id: row.id,
+    organizationId: row.organizationId,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    isActive: row.isActive,
+    lastLoginAt: row.lastLoginAt,
+    createdAt: row.createdAt,
+    tokensValidAfter: row.tokensValidAfter,
   };
 }

@@ -1,38 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CONFIG, userWithToken } from '../../../test/app.js';
+import { appWithAnalysis, userWithToken } from '../../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../../test/databases.js';
-import { type AnalysisServices, createAnalysis } from '../../analysis/index.js';
-import { createApp } from '../../app.js';
-import { memoryCache } from '../../cache/kv.js';
-import { createLogger } from '../../logger.js';
-import { Hub } from '../../realtime/hub.js';
+import type { AnalysisServices } from '../../analysis/index.js';
 
 const DAY = 86_400_000;
 
 describe.each(DIALECTS)('GET /api/patterns/:customerId on %s', (dialect) => {
   let db: TestDatabase;
   let analysis: AnalysisServices;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof appWithAnalysis>['app'];
   let org: string;
   let headers: Record<string, string>;
   beforeAll(async () => {
     db = await freshDatabase(dialect);
-    const hub = new Hub();
-    const logger = createLogger('silent');
-    analysis = createAnalysis({
-      storage: db.storage,
-      hub,
-      logger,
-      cache: memoryCache(),
-      config: {
-        enabled: true,
-        threads: 1,
-        modelDir: undefined,
-        anomalyIntervalMs: 60_000,
-        webhook: undefined,
-      },
-    });
-    app = createApp({ storage: db.storage, logger, hub, config: TEST_CONFIG, analysis });
+    ({ app, analysis } = appWithAnalysis(db.storage));
     org = await db.storage.createOrganization('Patterns', 'patterns');
     ({ headers } = await userWithToken(db.storage, org, 'viewer'));
     // A customer who writes to support by email nearly every day, always in the evening, ever more upset.

@@ -1,35 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_CONFIG, userWithToken } from '../../../test/app.js';
+import { appWithAnalysis, userWithToken } from '../../../test/app.js';
 import { freshDatabase, type TestDatabase } from '../../../test/databases.js';
-import { type AnalysisServices, createAnalysis } from '../../analysis/index.js';
-import { createApp } from '../../app.js';
-import { memoryCache } from '../../cache/kv.js';
-import { createLogger } from '../../logger.js';
-import { Hub } from '../../realtime/hub.js';
+import type { AnalysisServices } from '../../analysis/index.js';
 
 describe('POST /v1/predict/sentiment', () => {
   let db: TestDatabase;
   let analysis: AnalysisServices;
-  let app: ReturnType<typeof createApp>;
+  let app: ReturnType<typeof appWithAnalysis>['app'];
   let headers: Record<string, string>;
   beforeAll(async () => {
     db = await freshDatabase('sqlite');
-    const hub = new Hub();
-    const logger = createLogger('silent');
-    analysis = createAnalysis({
-      storage: db.storage,
-      hub,
-      logger,
-      cache: memoryCache(),
-      config: {
-        enabled: true,
-        threads: 1,
-        modelDir: undefined,
-        anomalyIntervalMs: 60_000,
-        webhook: undefined,
-      },
-    });
-    app = createApp({ storage: db.storage, logger, hub, config: TEST_CONFIG, analysis });
+    ({ app, analysis } = appWithAnalysis(db.storage));
     const org = await db.storage.createOrganization('P', 'p');
     ({ headers } = await userWithToken(db.storage, org, 'viewer'));
   });

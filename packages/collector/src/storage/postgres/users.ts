@@ -1,24 +1,9 @@
 import { uuidv7 } from '@heed/protocol';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import type { NodePgDatabase } from 'drizzle-orm/node-postgres';
+import { toUser } from '../rows.js';
 import type { NewUser, User, UserPatch, UserStore } from '../types.js';
 import * as t from './schema.js';
-
-type Row = typeof t.users.$inferSelect;
-
-function toUser(row: Row): User {
-  return {
-    id: row.id,
-    organizationId: row.organizationId,
-    email: row.email,
-    name: row.name,
-    role: row.role,
-    isActive: row.isActive,
-    lastLoginAt: row.lastLoginAt,
-    createdAt: row.createdAt,
-    tokensValidAfter: row.tokensValidAfter,
-  };
-}
 
 export class PostgresUsers implements UserStore {
   constructor(private readonly db: NodePgDatabase<typeof t>) {}
