@@ -9,7 +9,7 @@ import { Metrics } from './observability/metrics.js';
 import { serveMetrics } from './observability/metrics-server.js';
 import { startHub } from './realtime/index.js';
 import { startServer } from './serve.js';
-import { createStorage } from './storage/index.js';
+import { storageFor } from './storage/index.js';
 
 const USAGE = `Usage: heed <command>
 
@@ -45,11 +45,7 @@ async function main(argv: string[]): Promise<number> {
     logger.warn(`JWT_SECRET/ENCRYPTION_KEY not set: using development secrets stored in ${config.dataDir}`);
   }
   if (command === 'migrate') {
-    const storage = createStorage({
-      databaseUrl: config.databaseUrl,
-      sqlitePath: config.sqlitePath,
-      databaseTls: config.databaseTls,
-    });
+    const storage = storageFor(config);
     try {
       const applied = await storage.migrate();
       console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
@@ -59,11 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'worker') {
-    const storage = createStorage({
-      databaseUrl: config.databaseUrl,
-      sqlitePath: config.sqlitePath,
-      databaseTls: config.databaseTls,
-    });
+    const storage = storageFor(config);
     await storage.migrate();
     const kv = createKeyValueCache(config.redisUrl, logger);
     // Its sentiment.analyzed events reach the collectors' live streams through the shared transport.

@@ -45,6 +45,7 @@ const schema = z.object({
   DATABASE_SSL: z.enum(['disable', 'require', 'verify-full']).optional(),
   DATABASE_CA_FILE: z.string().min(1).optional(),
   NODE_ENV: z.string().optional(),
+  SQLITE_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   ANALYSIS: z.enum(['on', 'off']).default('on'),
   STREAM_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   ML_THREADS: z.coerce.number().int().min(1).max(64).optional(),
@@ -83,6 +84,11 @@ export interface Config {
   tls: { certFile: string; keyFile: string } | undefined;
   /** TLS to PostgreSQL: `require` encrypts, `verify-full` also checks the certificate (DATABASE_CA_FILE). */
   databaseTls: { mode: 'require' | 'verify-full'; caFile: string | undefined } | undefined;
+  /**
+   * SQLite durability: NORMAL (WAL) survives a crash of the process; FULL also an OS crash or power
+   * loss, at the cost of an fsync per transaction.
+   */
+  sqliteSynchronous: 'NORMAL' | 'FULL';
   analysis: {
     /** Run the analysis dispatcher and anomaly detection in this process (`heed start`). */
     enabled: boolean;
@@ -190,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tls:
       e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    sqliteSynchronous: e.SQLITE_SYNCHRONOUS,
     databaseTls:
       e.DATABASE_SSL && e.DATABASE_SSL !== 'disable'
         ? { mode: e.DATABASE_SSL, caFile: e.DATABASE_CA_FILE }

@@ -17,7 +17,7 @@ import { CircuitBreaker } from './resilience/breaker.js';
 import { databaseFailure, guardStorage } from './resilience/storage.js';
 import { redisBus } from './security/invalidation.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './security/rate-limit.js';
-import { createStorage } from './storage/index.js';
+import { storageFor } from './storage/index.js';
 import type { Storage } from './storage/types.js';
 
 export interface RunningServer {
@@ -40,12 +40,7 @@ export async function startServer(
   const logger = opts.logger ?? createLogger(config.logLevel);
   const rawStorage =
     opts.storage ??
-    createStorage({
-      databaseUrl: config.databaseUrl,
-      sqlitePath: config.sqlitePath,
-      databaseTls: config.databaseTls,
-      onPoolError: (err) => logger.warn({ err: err.message }, 'database connection lost'),
-    });
+    storageFor(config, (err) => logger.warn({ err: err.message }, 'database connection lost'));
   const applied = await rawStorage.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   // One database breaker for the process: the app and the analysis loop see the same circuit.

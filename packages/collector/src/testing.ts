@@ -5,7 +5,7 @@ import { loadConfig } from './config.js';
 import { generateApiKey } from './keys.js';
 import { createLogger } from './logger.js';
 import { type RunningServer, startServer } from './serve.js';
-import { createStorage } from './storage/index.js';
+import { storageFor } from './storage/index.js';
 
 export interface TestCollector extends RunningServer {
   writeKey: string;
@@ -29,11 +29,7 @@ export async function startCollector(
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const storage = createStorage({
-    databaseUrl: config.databaseUrl,
-    sqlitePath: config.sqlitePath,
-    databaseTls: config.databaseTls,
-  });
+  const storage = storageFor(config);
   const server = await startServer(config, { logger: createLogger('silent'), storage });
   const organizationId = await storage.createOrganization('Test', `test-${Date.now()}-${Math.random()}`);
   const key = generateApiKey('write');

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createCache } from '../cache/index.js';
 import type { Config } from '../config.js';
 import { createPiiCipher } from '../security/pii.js';
-import { createStorage } from '../storage/index.js';
+import { storageFor } from '../storage/index.js';
 import { formatProfile } from './profile.js';
 import { progressBar } from './progress.js';
 import { formatFromName, type ImportFormat } from './readers.js';
@@ -39,11 +39,7 @@ export async function importCommand(argv: string[], config: Config): Promise<num
     console.error('Cannot tell the file format: use --format csv|ndjson|json|parquet');
     return 2;
   }
-  const storage = createStorage({
-    databaseUrl: config.databaseUrl,
-    sqlitePath: config.sqlitePath,
-    databaseTls: config.databaseTls,
-  });
+  const storage = storageFor(config);
   try {
     await storage.migrate();
     let org = values.org;
