@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
       storage,
       hub,
       logger,
-      cache: kv.cache,
+      cache: kv,
       config: config.analysis,
       onAnalyzed: (rows, ms) => metrics.analyzed(rows, ms),
     });

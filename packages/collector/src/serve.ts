@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { type AnalysisServices, createAnalysis } from './analysis/index.js';
 import { sendWebhook } from './analysis/webhook.js';
 import { createApp } from './app.js';
-import { createKeyValueCache } from './cache/kv.js';
+import { InsightsCache } from './cache/index.js';
+import { memoryCache, redisCache } from './cache/kv.js';
 import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { AlertRules } from './observability/alerts.js';
@@ -56,32 +57,39 @@ export async function startServer(
     onQuery: (operation, seconds) => metrics.query(operation, seconds),
   });
   const hub = await startHub(config, logger);
-  const kv = createKeyValueCache(config.redisUrl, logger);
+  // One Redis command connection per process (caches, rate limits, revocations); pub/sub adds a subscriber.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
+    : undefined;
+  redis?.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
+  const kv = redis
+    ? redisCache(
+        redis,
+        (err) => logger.warn({ err: (err as Error).message }, 'redis cache error'),
+        config.redisKeyPrefix,
+      )
+    : memoryCache();
   const analysis = config.analysis.enabled
     ? createAnalysis({
         storage,
         hub,
         logger,
-        cache: kv.cache,
+        cache: kv,
         config: config.analysis,
         onAnalyzed: (rows, ms) => metrics.analyzed(rows, ms),
       })
     : undefined;
   analysis?.start();
   // Rate limits are shared by every instance through Redis when REDIS_URL is set.
-  const limitsRedis = config.redisUrl
-    ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 })
-    : undefined;
-  limitsRedis?.on('error', (err) => logger.warn({ err: err.message }, 'redis (rate limits) error'));
-  const rateLimitStore = limitsRedis
-    ? new RedisRateLimitStore(limitsRedis, `${config.redisKeyPrefix}rl:`, (err) =>
+  const rateLimitStore = redis
+    ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rl:`, (err) =>
         logger.warn({ err: err.message }, 'rate limits unavailable (Redis): requests pass unlimited'),
       )
     : new MemoryRateLimitStore();
   // Revocations reach every instance's caches over Redis pub/sub.
-  const invalidations = limitsRedis
+  const invalidations = redis
     ? redisBus(
-        limitsRedis,
+        redis,
         new Redis(config.redisUrl as string, { maxRetriesPerRequest: 2 }),
         `${config.redisKeyPrefix}invalidate`,
         (err) => logger.warn({ err: err.message }, 'redis (revocations) error'),
@@ -93,6 +101,7 @@ export async function startServer(
     hub,
     config,
     analysis,
+    cache: new InsightsCache(kv),
     rateLimitStore,
     ...(invalidations ? { invalidations } : {}),
     metrics,
@@ -151,9 +160,8 @@ export async function startServer(
       });
       await analysis?.close();
       await hub.close();
-      await kv.close();
       await invalidations?.close();
-      await limitsRedis?.quit().catch(() => {});
+      await kv.close(); // the in-memory cache, or the shared Redis connection
       await storage.close();
     },
   };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnalysisServices } from '../src/analysis/index.js';
 import { PatternService } from '../src/analysis/patterns.js';
 import { createApp } from '../src/app.js';
-import { createKeyValueCache } from '../src/cache/kv.js';
+import { memoryCache } from '../src/cache/kv.js';
 import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { Hub } from '../src/realtime/hub.js';
@@ -38,7 +38,7 @@ describe.each(DIALECTS)('cross-organization isolation on %s', (dialect) => {
     a = await appWithOrg(db.storage, 'Alpha');
     // With the pattern service, so that /api/patterns answers (the in-process app has no analysis).
     const logger = createLogger('silent');
-    const patterns = new PatternService(db.storage, createKeyValueCache(undefined, logger).cache);
+    const patterns = new PatternService(db.storage, memoryCache());
     a.app = createApp({
       storage: db.storage,
       logger,

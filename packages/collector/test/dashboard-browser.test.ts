@@ -12,6 +12,11 @@ import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 import { batchBody, ingest, liveOrg, liveServer } from './live.js';
 import { TcpProxy } from './tcp-proxy.js';
 
+/** What the page's global scope offers to page.evaluate callbacks (this file has no DOM types). */
+interface InPage {
+  document: { documentElement: { scrollWidth: number } };
+}
+
 const ARTIFACTS = join(import.meta.dirname, '../test-results');
 const PASSWORD = 'correct horse battery staple';
 const HOSTILE_CONTENT =
@@ -132,7 +137,7 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
       /^(positive|negative|neutral) [+-]?\d\.\d\d$/,
     );
     await item.hover();
-    expect(await page.evaluate(() => (window as { __xss?: number }).__xss)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __xss?: number }).__xss)).toBeUndefined();
     expect(await page.locator('img[src=x]').count()).toBe(0);
 
     expect(await page.getByTestId('kpi').count()).toBe(4);
@@ -142,7 +147,9 @@ describe.each(DIALECTS)('dashboard and widgets in Chromium on %s', (dialect) => 
     // Responsive: on a phone the page reflows instead of scrolling sideways.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    expect(
+      await page.evaluate(() => (globalThis as unknown as InPage).document.documentElement.scrollWidth),
+    ).toBeLessThanOrEqual(390);
     await page.screenshot({ path: join(ARTIFACTS, `dashboard-mobile-${dialect}.png`), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
 

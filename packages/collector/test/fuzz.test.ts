@@ -97,7 +97,11 @@ const mutatedEvent: fc.Arbitrary<string> = fc
 const badItem = fc.oneof(hostileJson, mutatedEvent);
 
 /** Raw bodies: not JSON, not UTF-8, wrong gzip, base64 forms, too deep, too big, empty. */
-const rawBody: fc.Arbitrary<{ body: Uint8Array | string; headers: Record<string, string> }> = fc.oneof(
+interface RawBody {
+  body: Uint8Array | string;
+  headers: Record<string, string>;
+}
+const rawBody: fc.Arbitrary<RawBody> = fc.oneof<fc.Arbitrary<RawBody>[]>(
   fc
     .uint8Array({ maxLength: 200 })
     .map((b) => ({ body: b, headers: { 'content-type': 'application/json' } })),
@@ -112,7 +116,7 @@ const rawBody: fc.Arbitrary<{ body: Uint8Array | string; headers: Record<string,
     body: `data=${encodeURIComponent(s)}`,
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   })),
-  fc.constantFrom(
+  fc.constantFrom<RawBody[]>(
     { body: '', headers: { 'content-type': 'application/json' } },
     { body: new Uint8Array([0xff, 0xfe, 0xfd, 0x7b, 0x7d]), headers: { 'content-type': 'application/json' } },
     {
