@@ -83,7 +83,11 @@ async function main(argv: string[]): Promise<number> {
             host: config.host,
             token: config.metricsToken,
           });
-    await analysis.pool.warmUp();
+    await analysis.pool.warmUp().catch((err) => {
+      throw new Error(
+        `The sentiment model could not be loaded from ${analysis.pool.modelSource}: ${analysis.pool.failure ?? (err as Error).message}`,
+      );
+    });
     analysis.start();
     console.log(
       `Heed worker analysing ${config.databaseUrl ? 'PostgreSQL' : config.sqlitePath}` +

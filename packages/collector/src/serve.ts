@@ -80,6 +80,14 @@ export async function startServer(
       })
     : undefined;
   analysis?.start();
+  // Load the model now: a missing or broken model is reported once, clearly, at start-up. Ingest goes
+  // on; texts wait unscored in the database until the model is fixed and the collector restarted.
+  analysis?.pool.warmUp().catch((err) => {
+    logger.error(
+      { modelDir: analysis.pool.modelSource, reason: analysis.pool.failure ?? (err as Error).message },
+      'sentiment model could not be loaded: analysis is paused, ingest continues',
+    );
+  });
   // Rate limits are shared by every instance through Redis when REDIS_URL is set.
   const rateLimitStore = redis
     ? new RedisRateLimitStore(redis, `${config.redisKeyPrefix}rl:`, (err) =>

@@ -108,7 +108,10 @@ export class Dispatcher {
       if (!this.o.predictor.pool.available) {
         // The pool is down: not the rows' fault. Give them back untouched and back off.
         await this.o.store.release(rows.map((r) => r.id));
-        this.o.logger.warn({ rows: rows.length }, 'analysis: pool unavailable, rows released');
+        this.o.logger.warn(
+          { rows: rows.length, reason: this.o.predictor.pool.failure },
+          'analysis: pool unavailable, rows released',
+        );
         await new Promise((r) => setTimeout(r, this.o.idleMs * 4));
         return;
       }

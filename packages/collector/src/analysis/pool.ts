@@ -43,6 +43,9 @@ export class SentimentPool {
     this.modelName = opts.modelDir ? (opts.modelDir.split('/').pop() ?? 'custom') : 'heed-default';
   }
 
+  /** Why the model is unusable (e.g. its files are missing), once a task has failed for that reason. */
+  failure: string | undefined;
+
   /** False after close() or after the model failed to load/run; predict then answers 503. */
   get available(): boolean {
     return !this.closed && this.healthy && this.breaker.state !== 'open';
@@ -51,6 +54,11 @@ export class SentimentPool {
   /** Loads the model in a worker now, so that a broken model is found at start-up. */
   async warmUp(): Promise<void> {
     await this.predict(['warm up']);
+  }
+
+  /** Where the model comes from, for messages. */
+  get modelSource(): string {
+    return this.modelDir ?? 'the bundled model';
   }
 
   async predict(texts: string[]): Promise<SentimentResult[]> {
@@ -69,7 +77,10 @@ export class SentimentPool {
       return results;
     } catch (err) {
       if (err instanceof HeedError) throw err; // the breaker is open
-      if (isModelFailure(err)) this.healthy = false;
+      if (isModelFailure(err)) {
+        this.healthy = false;
+        this.failure = err instanceof Error ? err.message : String(err);
+      }
       throw new HeedError('service_unavailable', 'The analysis pool could not score the texts', {
         cause: err,
         retryAfter: 5,
