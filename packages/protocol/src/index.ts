@@ -1,5 +1,15 @@
 export type { Channel, EventType } from './limits.js';
-export { CHANNELS, EVENT_TYPES, isChannel, LIMITS, TEXT_CHANNELS } from './limits.js';
+export {
+  CHANNELS,
+  EVENT_TYPES,
+  isChannel,
+  LIMITS,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_EVENTS,
+  MAX_EVENT_BYTES,
+  MAX_KEEPALIVE_BYTES,
+  TEXT_CHANNELS,
+} from './limits.js';
 export type {
   BatchRequest,
   BatchResponse,

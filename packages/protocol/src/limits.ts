@@ -1,13 +1,21 @@
-/** Hard limits shared by the SDKs and the collector. */
+/** Largest serialized event accepted by the collector, in bytes (Segment's limit). */
+export const MAX_EVENT_BYTES = 32 * 1024;
+/** Largest request body accepted by the collector, in bytes (Segment's limit). */
+export const MAX_BATCH_BYTES = 500 * 1024;
+/** Largest number of events in one batch request. */
+export const MAX_BATCH_EVENTS = 1000;
+/** A browser keepalive request (sendBeacon / fetch keepalive) must stay under this budget. */
+export const MAX_KEEPALIVE_BYTES = 64 * 1024;
+
+/**
+ * Hard limits shared by the SDKs and the collector. The SDKs import the constants above one by one,
+ * so that a bundler inlines what they use and leaves this object out of the browser build.
+ */
 export const LIMITS = {
-  /** Largest serialized event accepted by the collector, in bytes (Segment's limit). */
-  maxEventBytes: 32 * 1024,
-  /** Largest request body accepted by the collector, in bytes (Segment's limit). */
-  maxBatchBytes: 500 * 1024,
-  /** Largest number of events in one batch request. */
-  maxBatchEvents: 1000,
-  /** A browser keepalive request (sendBeacon / fetch keepalive) must stay under this budget. */
-  maxKeepaliveBytes: 64 * 1024,
+  maxEventBytes: MAX_EVENT_BYTES,
+  maxBatchBytes: MAX_BATCH_BYTES,
+  maxBatchEvents: MAX_BATCH_EVENTS,
+  maxKeepaliveBytes: MAX_KEEPALIVE_BYTES,
   /** How far in the future a timestamp may be before it is rejected (client clock skew). */
   maxFutureSkewMs: 5 * 60 * 1000,
   /** Longest event name / eventType. */

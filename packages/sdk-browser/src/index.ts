@@ -3,4 +3,4 @@ export { ValidationError } from '@heed/sdk-core';
 export type { BrowserSettings, CallOptions, Heed } from './client.js';
 export { createHeed, VERSION } from './client.js';
 export { loaderSnippet } from './loader.js';
-export { browserStorage, idbEditor, localEditor } from './storage.js';
+export { browserStorage, idbStorage, localStorageQueue } from './storage.js';

@@ -1,5 +1,4 @@
-import type { ListEditor, QueueEntry, QueueStorage } from '@heed/sdk-core';
-import { ListStorage } from '@heed/sdk-core';
+import type { QueueEntry, QueueStorage } from '@heed/sdk-core';
 import { kv } from './identity.js';
 
 const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
@@ -14,7 +13,7 @@ const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
  * runs such transactions one at a time across every tab of the origin, so two tabs never claim
  * the same event. Resolves once the database is open.
  */
-export async function idbEditor(name: string): Promise<ListEditor> {
+export async function idbStorage(name: string): Promise<QueueStorage> {
   const open = indexedDB.open(name, 1);
   open.onupgradeneeded = () => open.result.createObjectStore('q');
   const db = await done(open);
@@ -33,7 +32,7 @@ export async function idbEditor(name: string): Promise<ListEditor> {
  * The queue in localStorage (read, changed and written back synchronously, within one task), or
  * in memory where localStorage refuses: the `kv` store falls back by itself.
  */
-export const localEditor = (key: string): ListEditor => {
+export const localStorageQueue = (key: string): QueueStorage => {
   const store = kv(key);
   return async (fn) => {
     const list: QueueEntry[] = store.get('') ?? [];
@@ -45,6 +44,6 @@ export const localEditor = (key: string): ListEditor => {
 
 /** The page's queue: IndexedDB when it opens, else localStorage, else memory. */
 export function browserStorage(name: string): QueueStorage {
-  const chosen = idbEditor(name).catch(() => localEditor(name));
-  return new ListStorage(async (fn) => (await chosen)(fn));
+  const chosen = idbStorage(name).catch(() => localStorageQueue(name));
+  return async (fn) => (await chosen)(fn);
 }

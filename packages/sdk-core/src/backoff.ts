@@ -6,11 +6,11 @@ export const MAX_RETRY_AFTER_MS = 600_000;
  * and min(cap, base * 2^(attempt-1)), so clients that failed together do not retry together.
  */
 export const backoffDelay = (attempt: number, baseMs: number, capMs: number, random = Math.random): number =>
-  Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1)));
+  Math.floor(random() * Math.min(capMs, baseMs * 2 ** (attempt - 1)));
 
 /** Parses a Retry-After header (seconds or an HTTP date) into ms from now; null when absent or invalid. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
-  const v = value?.trim();
-  const ms = !v ? Number.NaN : /^\d+(\.\d+)?$/.test(v) ? +v * 1000 : Date.parse(v) - now;
-  return Number.isNaN(ms) ? null : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
+  const v = value?.trim() || '-';
+  const ms = /^\d+(\.\d+)?$/.test(v) ? +v * 1000 : Date.parse(v) - now;
+  return ms === ms ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms))) : null; // NaN: invalid
 }

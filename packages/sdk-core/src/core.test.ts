@@ -2,7 +2,7 @@ import { HttpResponse } from 'msw';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from './settings.js';
 import { shutdown } from './shutdown.js';
-import { MemoryStorage } from './storage.js';
+import { memoryStorage, type QueueStorage } from './storage.js';
 import { fakeCollector, recordedCore, track } from './test-helpers.js';
 
 const collector = fakeCollector();
@@ -106,7 +106,7 @@ describe('status taxonomy', () => {
     expect(collector.received).toHaveLength(1);
     expect(log.error).toEqual([{ code: 'unauthorized', message: 'bad key', status }]);
     expect(log.dropped).toEqual([]);
-    expect((await core.settings.storage.stats()).size).toBe(4);
+    expect((await core.stats()).size).toBe(4);
   });
 
   it.each([408, 429, 500, 503])('%i is retried, then delivered', async (status) => {
@@ -132,6 +132,34 @@ describe('status taxonomy', () => {
     expect(collector.received).toHaveLength(4); // first attempt + 3 retries
     expect(log.dropped[0]).toMatchObject({ reason: 'retries_exhausted', count: 1 });
     expect(log.error.every((e) => e.code === 'network')).toBe(true);
+  });
+});
+
+describe('retry limit', () => {
+  it('counts attempts that waited for Retry-After too, so a server always sending it cannot loop forever', async () => {
+    collector.reply = () => new HttpResponse(null, { status: 503, headers: { 'retry-after': '0' } });
+    const { core, log } = recordedCore({ maxRetries: 2 });
+    await core.enqueue(track(1));
+    await core.flush();
+    await vi.waitFor(() => expect(log.dropped).toHaveLength(1));
+    expect(collector.received).toHaveLength(3); // first attempt + 2 retries
+    expect(log.dropped[0]).toMatchObject({ reason: 'retries_exhausted', count: 1 });
+  });
+});
+
+describe('request timeout', () => {
+  it('a request slower than timeoutMs is aborted, reported as a network error and retried', async () => {
+    collector.reply = async (body, n) => {
+      if (n === 1) await new Promise((r) => setTimeout(r, 2_000));
+      return HttpResponse.json({ success: true, accepted: body.batch.length, duplicates: 0, rejected: 0 });
+    };
+    const { core, log } = recordedCore({ timeoutMs: 50, retryBaseMs: 1, retryCapMs: 5 });
+    await core.enqueue(track(1));
+    const t = Date.now();
+    await core.flush();
+    expect(Date.now() - t).toBeLessThan(1_000); // it did not wait for the slow answer
+    expect(log.error[0]).toMatchObject({ code: 'network' });
+    await vi.waitFor(() => expect(log.delivered).toHaveLength(1));
   });
 });
 
@@ -227,14 +255,6 @@ describe('queue bound', () => {
     expect(log.dropped.flatMap((d) => d.messageIds)).toEqual([events[0]!.messageId, events[1]!.messageId]);
     expect(log.dropped.every((d) => d.reason === 'queue_full')).toBe(true);
   });
-
-  it('backpressure makes the caller wait for room instead of dropping', async () => {
-    const { core, log } = recordedCore({ maxQueueSize: 2, flushAt: 100, overflow: 'backpressure' });
-    for (let i = 0; i < 6; i++) await core.enqueue(track(i));
-    await core.flush();
-    expect(log.dropped).toEqual([]);
-    expect(new Set(sentIds()).size).toBe(6);
-  });
 });
 
 describe('hooks and consent', () => {
@@ -304,13 +324,15 @@ describe('unload', () => {
   it('covers events whose storage write has not finished yet', async () => {
     const beacons: string[] = [];
     let release: () => void = () => {};
-    const slow = new MemoryStorage();
-    const add = slow.add.bind(slow);
-    slow.add = async (entries, max) => {
-      await new Promise<void>((r) => {
-        release = r;
-      });
-      return add(entries, max);
+    const memory = memoryStorage();
+    let writes = 0;
+    // the first write to the queue (storing Event 1) waits until release()
+    const slow: QueueStorage = async (fn) => {
+      if (writes++ === 0)
+        await new Promise<void>((r) => {
+          release = r;
+        });
+      return memory(fn);
     };
     const { core } = recordedCore({ storage: slow, beacon: (_u, b) => beacons.push(b) > 0 });
     void core.enqueue(track(1));
@@ -349,7 +371,7 @@ describe('shutdown', () => {
 describe('settings', () => {
   it('are validated once, naming the field', () => {
     expect(() => recordedCore({ writeKey: '' })).toThrow(ValidationError);
-    expect(() => recordedCore({ overflow: 'block' as 'backpressure' })).toThrow(/overflow/);
+    expect(() => recordedCore({ host: 'collector.test' })).toThrow(/host/);
     expect(() => recordedCore({ leaseMs: 5_000, timeoutMs: 10_000 })).toThrow(/leaseMs/);
     try {
       recordedCore({ flushAt: 0 });

@@ -1,5 +1,5 @@
 import type { FieldError, HeedEvent } from '@heed/protocol';
-import { LIMITS, utf8Length } from '@heed/protocol';
+import { MAX_EVENT_BYTES, MAX_KEEPALIVE_BYTES } from '@heed/protocol';
 import { backoffDelay } from './backoff.js';
 import { batchBody, postBatch, retryable } from './delivery.js';
 import type { CoreEvents, DropReason, ErrorCode, Listener } from './events.js';
@@ -7,11 +7,18 @@ import { type CoreSettings, type ResolvedSettings, resolveSettings } from './set
 import type { QueueEntry } from './storage.js';
 import { cancel, later } from './timers.js';
 
+/** How many events wait, and when the next may be sent: 0 when one is free now, null when none wait. */
+export interface QueueStats {
+  size: number;
+  nextAt: number | null;
+}
+
 /**
  * The platform-free engine behind both SDKs: it queues, batches, sends, retries and reports.
  * No method throws; problems are emitted as `error` and `dropped` events.
  */
 export interface Core {
+  /** The settings with their defaults applied. */
   readonly settings: ResolvedSettings;
   /** True after close(), or after a 401/403 (or another 4xx retrying cannot fix): this client sends nothing more. */
   readonly stopped: boolean;
@@ -36,6 +43,8 @@ export interface Core {
   /** Stops queueing new events (they are dropped with reason `opted_out`). */
   optOut(): void;
   optIn(): void;
+  /** The queue's size and next due time (the whole store, shared with other clients). */
+  stats(): Promise<QueueStats>;
   /** Stops the timer and all sending for good (see `shutdown` to deliver first). */
   close(): void;
 }
@@ -47,16 +56,18 @@ function hash01(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
+/** UTF-8 size of a value's JSON text (well-formed: JSON.stringify escapes lone surrogates). */
+const jsonBytes = (value: unknown): number => encodeURI(JSON.stringify(value)).split(/%..|./).length - 1;
+
 /** Creates a Core. Throws ValidationError when a setting is wrong: the only time the SDK throws. */
 export function createCore(settings: CoreSettings): Core {
   const s = resolveSettings(settings);
-  const { storage } = s;
+  const { storage: edit } = s;
   /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
-  const envelope = 80 + utf8Length(s.writeKey);
+  const envelope = 78 + jsonBytes(s.writeKey);
   const listeners = new Set<[keyof CoreEvents, Listener<never>]>();
   /** Events this client queued or claimed that are not settled yet: what an unload send covers. */
   const unsent = new Map<string, QueueEntry>();
-  const waiters: Array<() => void> = [];
   let timer: unknown;
   let timerAt = 0;
   let draining: Promise<void> | null = null;
@@ -87,6 +98,55 @@ export function createCore(settings: CoreSettings): Core {
   const fail = (code: ErrorCode, e: unknown, status?: number) =>
     emit('error', { code, message: (e as Error)?.message ?? String(e), status });
 
+  const stats = () =>
+    edit((list): QueueStats => {
+      const next = list.reduce((m, e) => Math.min(m, e.until), Number.POSITIVE_INFINITY);
+      return { size: list.length, nextAt: list.length ? (next > Date.now() ? next : 0) : null };
+    });
+
+  /**
+   * Leases the oldest free entries that fit one request (count and bytes) and returns copies.
+   * An entry alone larger than the budget is still taken, alone, so it can be reported.
+   */
+  const claim = () =>
+    edit((list) => {
+      const now = Date.now();
+      const batch: QueueEntry[] = [];
+      let bytes = envelope;
+      for (const e of list)
+        if (e.until <= now) {
+          bytes += e.bytes + 1;
+          if (batch.length >= s.maxBatchSize || (batch.length > 0 && bytes > s.maxBatchBytes)) break;
+          e.until = now + s.leaseMs;
+          batch.push({ ...e });
+        }
+      return batch;
+    });
+
+  /**
+   * Settles claimed entries in one storage step: `gone` are removed for good (and reported as
+   * dropped when a reason is given), `back` are written back with their new attempts and until.
+   */
+  async function settle(gone: QueueEntry[], back: QueueEntry[], reason?: DropReason): Promise<void> {
+    const next = new Map<string, QueueEntry | 0>(gone.map((e) => [e.id, 0]));
+    for (const e of back) next.set(e.id, e);
+    await edit((list) => {
+      let n = 0;
+      let e: QueueEntry | 0;
+      for (const stored of list) if ((e = next.get(stored.id) ?? stored)) list[n++] = e;
+      list.length = n;
+    });
+    for (const e of gone) unsent.delete(e.id);
+    if (reason) drop(reason, gone);
+  }
+
+  /** Puts entries back, free to be claimed at once. */
+  const release = (entries: QueueEntry[]) =>
+    settle(
+      [],
+      entries.map((e) => ({ ...e, until: 0 })),
+    );
+
   function schedule(at: number): void {
     if (timer !== undefined && timerAt <= at) return;
     cancel(timer);
@@ -110,7 +170,7 @@ export function createCore(settings: CoreSettings): Core {
       draining = null; // in the same step as the last check: no kick can slip between
       try {
         // Wake up again when the next retry is due, or after flushInterval for events still free.
-        const { size, nextAt } = await storage.stats();
+        const { size, nextAt } = await stats();
         if (size > 0 && !stopped)
           schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
       } catch (e) {
@@ -124,12 +184,7 @@ export function createCore(settings: CoreSettings): Core {
     queued = 0;
     try {
       while (!stopped) {
-        const batch = await storage.claim({
-          now: Date.now(),
-          leaseMs: s.leaseMs,
-          maxCount: s.maxBatchSize,
-          maxBytes: s.maxBatchBytes - envelope,
-        });
+        const batch = await claim();
         if (batch.length === 0) return;
         for (const e of batch) unsent.set(e.id, e);
         if (!(await deliver(batch))) return;
@@ -139,23 +194,6 @@ export function createCore(settings: CoreSettings): Core {
     }
   }
 
-  async function settle(entries: QueueEntry[]): Promise<void> {
-    const ids = entries.map((e) => e.id);
-    await storage.remove(ids);
-    for (const id of ids) unsent.delete(id);
-    for (const w of waiters.splice(0)) w();
-  }
-
-  /** Removes entries for good and reports them. */
-  async function giveUp(reason: DropReason, entries: QueueEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    await settle(entries);
-    drop(reason, entries);
-  }
-
-  /** Puts entries back, free to be claimed at once. */
-  const release = (entries: QueueEntry[]) => storage.release(entries.map((e) => ({ ...e, until: 0 })));
-
   /** Sends one claimed batch and settles it per the status taxonomy; false when sending should pause. */
   async function deliver(batch: QueueEntry[]): Promise<boolean> {
     const [status, body, retryAfterMs] = await postBatch(
@@ -163,25 +201,26 @@ export function createCore(settings: CoreSettings): Core {
       batch.map((e) => e.event),
     );
     const message = String(body.error ?? `HTTP ${status}`);
-    // 408, 429, 5xx, network: retry each event after its backoff, up to maxRetries.
+    // 408, 429, 5xx, network: retry each event after its backoff (or Retry-After), up to maxRetries.
     if (retryable(status)) {
       fail(status ? 'http' : 'network', message, status || undefined);
       // The claimed entries are this client's copies: they are updated, then written back.
       const left = batch.filter((e) => e.attempts < s.maxRetries);
-      for (const e of left)
-        e.until =
-          Date.now() + Math.max(1, retryAfterMs ?? backoffDelay(++e.attempts, s.retryBaseMs, s.retryCapMs));
-      await storage.release(left);
-      await giveUp(
-        'retries_exhausted',
+      for (const e of left) {
+        const delay = backoffDelay(++e.attempts, s.retryBaseMs, s.retryCapMs);
+        e.until = Date.now() + Math.max(1, retryAfterMs ?? delay);
+      }
+      await settle(
         batch.filter((e) => !left.includes(e)),
+        left,
+        'retries_exhausted',
       );
       return false;
     }
     // 413: split the batch; one event alone that is still too large is dropped.
     if (status === 413) {
       if (batch.length === 1) {
-        await giveUp('too_large', batch);
+        await settle(batch, [], 'too_large');
         return true;
       }
       const half = Math.ceil(batch.length / 2);
@@ -203,7 +242,7 @@ export function createCore(settings: CoreSettings): Core {
     const perItem = details.filter((d) => typeof d?.index === 'number' && batch[d.index]);
     const bad = (_: unknown, i: number) =>
       status === 400 && (perItem.length === 0 || perItem.some((d) => d.index === i));
-    await settle(batch);
+    await settle(batch, []);
     drop(
       'rejected',
       batch.filter(bad),
@@ -242,29 +281,21 @@ export function createCore(settings: CoreSettings): Core {
           }
           if (!event) return drop('before_send', ref);
         }
-        const bytes = utf8Length(JSON.stringify(event));
+        const bytes = jsonBytes(event);
         const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
-        if (bytes > LIMITS.maxEventBytes)
-          return drop(
-            'too_large',
-            [entry],
-            [{ field: '', message: `${bytes} bytes > ${LIMITS.maxEventBytes}` }],
-          );
+        if (bytes > MAX_EVENT_BYTES)
+          return drop('too_large', [entry], [{ field: '', message: `${bytes} bytes > ${MAX_EVENT_BYTES}` }]);
         const errors = s.validate?.(event) ?? [];
         if (errors.length > 0) return drop('invalid', [entry], errors);
         // Known to the unload path at once, before any await: a page may go away right after track().
         unsent.set(entry.id, entry);
-        // One store at a time, in call order: with backpressure, each waits for its own room.
-        const store = async () => {
-          while (s.overflow === 'backpressure' && (await storage.stats()).size >= s.maxQueueSize) {
-            void kick();
-            await new Promise<void>((resolve) => {
-              waiters.push(resolve);
-              later(resolve, 100); // re-check: room may come from another client sharing the storage
-            });
-          }
-          return storage.add([entry], s.maxQueueSize);
-        };
+        // One store at a time, in call order: appends, then drops the oldest beyond maxQueueSize
+        // (a negative count removes nothing).
+        const store = () =>
+          edit((list) => {
+            list.push(entry);
+            return list.splice(0, list.length - s.maxQueueSize);
+          });
         const stored = gate.then(store, store);
         gate = stored;
         drop('queue_full', await stored);
@@ -284,7 +315,7 @@ export function createCore(settings: CoreSettings): Core {
         let bytes = envelope;
         for (const e of unsent.values()) {
           bytes += e.bytes + 1;
-          if (bytes > LIMITS.maxKeepaliveBytes) break;
+          if (bytes > MAX_KEEPALIVE_BYTES) break;
           batch.push(e.event);
         }
         if (batch.length > 0) s.beacon(`${s.host}/v1/batch`, batchBody(batch, s.writeKey));
@@ -298,6 +329,7 @@ export function createCore(settings: CoreSettings): Core {
     optIn() {
       optedOut = false;
     },
+    stats,
     close() {
       stopped = true;
       cancel(timer);

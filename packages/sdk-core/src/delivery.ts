@@ -1,13 +1,15 @@
 import type { BatchResponse, HeedEvent } from '@heed/protocol';
 import { parseRetryAfter } from './backoff.js';
 import type { ResolvedSettings } from './settings.js';
-import { sleep } from './timers.js';
 
 /**
  * What came back from one POST: the HTTP status (0 for a network error or a timeout), the parsed
  * JSON body (`{}` when there is none; `error` holds the network error's message) and Retry-After in ms.
  */
 export type Reply = [status: number, body: Partial<BatchResponse>, retryAfterMs: number | null];
+
+/** `AbortSignal.timeout`, in browsers since 2022 and in Node 17.3+ (typed here: no DOM/Node types). */
+const { AbortSignal: Signal } = globalThis as unknown as { AbortSignal?: { timeout?(ms: number): unknown } };
 
 /** The request body; `writeKey` goes in it for keepalive sends, which cannot carry headers. */
 export const batchBody = (batch: HeedEvent[], writeKey?: string): string =>
@@ -17,7 +19,11 @@ export const batchBody = (batch: HeedEvent[], writeKey?: string): string =>
 export const retryable = (status: number): boolean =>
   !status || status === 408 || status === 429 || status > 499;
 
-/** POSTs one batch to /v1/batch (gzipped when it pays); never rejects. */
+/**
+ * POSTs one batch to /v1/batch (gzipped when it pays); never rejects. A request still running
+ * after `timeoutMs` is aborted and counts as a network error (where the runtime lacks
+ * AbortSignal.timeout, the browser's own network timeout applies).
+ */
 export async function postBatch(s: ResolvedSettings, batch: HeedEvent[]): Promise<Reply> {
   try {
     let body: string | Uint8Array = batchBody(batch);
@@ -31,20 +37,19 @@ export async function postBatch(s: ResolvedSettings, batch: HeedEvent[]): Promis
       headers['content-encoding'] = 'gzip';
     }
     const send = s.fetch; // called detached: a browser's fetch refuses any other `this` than the window
-    return await Promise.race([
-      send(`${s.host}/v1/batch`, { method: 'POST', headers, body }).then(async (res): Promise<Reply> => {
-        let json: Partial<BatchResponse> = {};
-        try {
-          json = JSON.parse(await res.text()) ?? {};
-        } catch {
-          // an empty or non-JSON body: the status decides alone
-        }
-        return [res.status, json, parseRetryAfter(res.headers.get('retry-after'))];
-      }),
-      sleep(s.timeoutMs).then((): never => {
-        throw new Error('timeout');
-      }),
-    ]);
+    const res = await send(`${s.host}/v1/batch`, {
+      method: 'POST',
+      headers,
+      body,
+      signal: Signal?.timeout?.(s.timeoutMs),
+    });
+    let json: Partial<BatchResponse> = {};
+    try {
+      json = JSON.parse(await res.text()) ?? {};
+    } catch {
+      // an empty or non-JSON body: the status decides alone
+    }
+    return [res.status, json, parseRetryAfter(res.headers.get('retry-after'))];
   } catch (e) {
     return [0, { error: (e as Error)?.message ?? String(e) }, null];
   }

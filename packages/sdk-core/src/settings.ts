@@ -1,6 +1,6 @@
 import type { EventContext, FieldError, HeedEvent } from '@heed/protocol';
-import { LIMITS } from '@heed/protocol';
-import { MemoryStorage, type QueueStorage } from './storage.js';
+import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@heed/protocol';
+import { memoryStorage, type QueueStorage } from './storage.js';
 import type { Compress, FetchLike, SendBeacon } from './transport.js';
 
 /** A settings value is wrong. Thrown once, when the client is created. */
@@ -26,16 +26,10 @@ export interface CoreSettings {
   flushInterval?: number;
   /** Most events in one request. Default 100 (the collector accepts up to 1,000). */
   maxBatchSize?: number;
-  /** Most bytes in one request body. Default and maximum 500 KB (`LIMITS.maxBatchBytes`). */
+  /** Most bytes in one request body. Default and maximum 500 KB (`MAX_BATCH_BYTES`). */
   maxBatchBytes?: number;
-  /** Most events kept waiting for delivery. Default 1,000. */
+  /** Most events kept waiting for delivery; beyond it the oldest are dropped (`queue_full`). Default 1,000. */
   maxQueueSize?: number;
-  /**
-   * What a full queue does: `drop-oldest` drops the oldest event and reports it (`dropped`,
-   * reason `queue_full`); `backpressure` makes the promise returned by each call wait for room.
-   * Default `drop-oldest`.
-   */
-  overflow?: 'drop-oldest' | 'backpressure';
   /** Attempts per event before it is dropped (reason `retries_exhausted`). Default 10. */
   maxRetries?: number;
   /** First retry delay bound, in ms; doubles each attempt (full jitter). Default 500. */
@@ -69,17 +63,15 @@ export interface CoreSettings {
   validate?: (event: HeedEvent) => FieldError[];
 }
 
-export type ResolvedSettings = Required<
-  Omit<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>
-> &
-  Pick<CoreSettings, 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate'>;
+type Optional = 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate' | 'optedOut';
+export type ResolvedSettings = Required<Omit<CoreSettings, Optional>> & Pick<CoreSettings, Optional>;
 
 /** [default, min, max] of each numeric setting. */
 const NUMBERS: Record<string, [number, number, number]> = {
-  flushAt: [20, 1, LIMITS.maxBatchEvents],
+  flushAt: [20, 1, MAX_BATCH_EVENTS],
   flushInterval: [5_000, 0, 3_600_000],
-  maxBatchSize: [100, 1, LIMITS.maxBatchEvents],
-  maxBatchBytes: [LIMITS.maxBatchBytes, 1024, LIMITS.maxBatchBytes],
+  maxBatchSize: [100, 1, MAX_BATCH_EVENTS],
+  maxBatchBytes: [MAX_BATCH_BYTES, 1024, MAX_BATCH_BYTES],
   maxQueueSize: [1_000, 1, 1e7],
   maxRetries: [10, 0, 1_000],
   retryBaseMs: [500, 1, 3_600_000],
@@ -98,25 +90,16 @@ export function check(ok: unknown, field: string, message = 'is invalid'): void 
 export function resolveSettings(s: CoreSettings): ResolvedSettings {
   check(typeof s?.writeKey === 'string' && s.writeKey.trim(), 'writeKey');
   check(/^https?:\/\/[^/]/.test(s.host), 'host'); // an http(s) URL
-  const out = {
-    ...s,
-    host: s.host.replace(/\/+$/, ''),
-    overflow: s.overflow ?? 'drop-oldest',
-    optedOut: s.optedOut === true,
-    fetch: s.fetch ?? (globalThis as { fetch?: FetchLike }).fetch,
-    storage: s.storage ?? new MemoryStorage(),
-  } as ResolvedSettings & Record<string, unknown>;
+  const out = { ...s, host: s.host.replace(/\/+$/, '') } as ResolvedSettings & Record<string, unknown>;
+  out.fetch ??= (globalThis as { fetch?: FetchLike }).fetch!;
+  out.storage ??= memoryStorage();
   for (const k in NUMBERS) {
     const [def, min, max] = NUMBERS[k]!;
-    const v = out[k] ?? def;
+    const v = (out[k] ??= def);
     check(typeof v === 'number' && v >= min && v <= max, k, `not in ${min}..${max}`);
-    out[k] = v;
   }
-  check(/^(drop-oldest|backpressure)$/.test(out.overflow), 'overflow');
   // A lease that ends while its request may still be running would let another tab send the batch too.
   check(out.leaseMs > out.timeoutMs, 'leaseMs', 'must exceed timeoutMs');
-  // functions, optional but for fetch (globalThis.fetch by default)
-  for (const f of ['fetch', 'beforeSend', 'compress', 'beacon', 'context', 'validate'])
-    check(out[f] === undefined ? f !== 'fetch' : typeof out[f] === 'function', f);
+  check(typeof out.fetch === 'function', 'fetch'); // the seams' other functions are checked by their types
   return out;
 }

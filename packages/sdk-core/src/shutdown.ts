@@ -8,9 +8,10 @@ export interface ShutdownResult {
 
 /**
  * Delivers everything queued within `timeoutMs`, waiting out retry delays that end before the
- * deadline, then closes the client. Resolves with what could not be delivered; never rejects.
+ * deadline, then closes the client (unless `close` is false: the exit hooks leave it open, since
+ * the app may go on after `beforeExit`). Resolves with what could not be delivered; never rejects.
  */
-export async function shutdown(core: Core, timeoutMs = 10_000): Promise<ShutdownResult> {
+export async function shutdown(core: Core, timeoutMs = 10_000, close = true): Promise<ShutdownResult> {
   const deadline = Date.now() + timeoutMs;
   let size = 0;
   try {
@@ -18,7 +19,7 @@ export async function shutdown(core: Core, timeoutMs = 10_000): Promise<Shutdown
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       await Promise.race([core.flush(), sleep(remaining)]);
-      const { size: left, nextAt } = await core.settings.storage.stats();
+      const { size: left, nextAt } = await core.stats();
       size = left;
       if (size === 0 || core.stopped || nextAt === null || nextAt > deadline) break;
       if (nextAt > Date.now()) await sleep(nextAt - Date.now());
@@ -26,6 +27,6 @@ export async function shutdown(core: Core, timeoutMs = 10_000): Promise<Shutdown
   } catch {
     // storage failures are reported by the core; what is left is counted below
   }
-  core.close();
+  if (close) core.close();
   return { undelivered: size };
 }

@@ -20,7 +20,7 @@ export interface Received {
 export function fakeCollector() {
   const state = {
     received: [] as Received[],
-    reply: (_body: { batch: HeedEvent[] }, _n: number): Response =>
+    reply: (_body: { batch: HeedEvent[] }, _n: number): Response | Promise<Response> =>
       HttpResponse.json({ success: true, accepted: _body.batch.length, duplicates: 0, rejected: 0 }),
   };
   const server = setupServer(

@@ -10,6 +10,8 @@ export interface RequestInitLike {
   headers: Record<string, string>;
   body: string | Uint8Array;
   keepalive?: boolean;
+  /** Aborts the request after `timeoutMs` (an AbortSignal). */
+  signal?: unknown;
 }
 
 /** `fetch`, or anything shaped like it. */

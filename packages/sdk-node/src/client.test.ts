@@ -110,6 +110,13 @@ describe('sdk-node', () => {
     await heed.flush();
     expect(dropped).toEqual([]);
     expect(fake.stored.size).toBe(40);
+    expect([...fake.stored.values()].map((e) => e.event)).toEqual(
+      Array.from({ length: 40 }, (_, i) => `E${i}`),
+    );
+  });
+
+  it('rejects an unknown overflow mode, naming it', async () => {
+    await expect(setup({ overflow: 'block' })).rejects.toThrow(/overflow/);
   });
 
   it('drop-oldest: a full queue drops and counts the oldest', async () => {

@@ -1,9 +1,10 @@
-import type { Channel, EventContext, EventType, JsonObject } from '@heed/protocol';
+import type { Channel, EventContext, EventType, HeedEvent, JsonObject } from '@heed/protocol';
 import { validateEvent } from '@heed/protocol';
 import {
   buildEvent,
   type CoreEvents,
   type CoreSettings,
+  check,
   createCore,
   type EventFields,
   type Listener,
@@ -31,6 +32,12 @@ export interface NodeSettings extends Omit<CoreSettings, 'beacon'> {
   handleExit?: boolean;
   /** How long `shutdown()` and the exit hooks wait for delivery, in ms. Default 10,000. */
   shutdownTimeoutMs?: number;
+  /**
+   * What a full queue (`maxQueueSize`) does: `drop-oldest` drops the oldest event and reports it
+   * (`dropped`, reason `queue_full`); `backpressure` makes the promise returned by each call wait
+   * for room, in call order. Default `drop-oldest`.
+   */
+  overflow?: 'drop-oldest' | 'backpressure';
 }
 
 /** Who an event is about: userId, or anonymousId when the user is not known. */
@@ -111,8 +118,10 @@ export function createHeed(settings: NodeSettings): HeedNode {
     serverless = false,
     handleExit = !serverless,
     shutdownTimeoutMs = 10_000,
+    overflow = 'drop-oldest',
     ...rest
   } = settings;
+  check(/^(drop-oldest|backpressure)$/.test(overflow), 'overflow');
   const core = createCore({
     fetch: undiciTransport(),
     compress: useGzip ? gzip : undefined,
@@ -123,6 +132,32 @@ export function createHeed(settings: NodeSettings): HeedNode {
     ...rest,
   } as CoreSettings);
   let enqueued = 0;
+  let gate: Promise<unknown> = Promise.resolve();
+  /** Backpressure: waits until the queue has room (or the client stopped: then drop-oldest applies). */
+  const room = async () => {
+    while (!core.stopped && (await core.stats()).size >= core.settings.maxQueueSize) {
+      void core.flush();
+      await new Promise<void>((resolve) => {
+        const offs = [core.on('delivered', done), core.on('dropped', done)];
+        const timer = setTimeout(done, 100); // room may also come from a retry becoming due
+        function done() {
+          for (const off of offs) off();
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  };
+  /** Queues an event; with backpressure, one call at a time, each waiting for its own room. */
+  const enqueue = (event: HeedEvent): Promise<void> => {
+    if (overflow !== 'backpressure') return core.enqueue(event);
+    const next = async () => {
+      await room();
+      await core.enqueue(event);
+    };
+    gate = gate.then(next, next);
+    return gate as Promise<void>;
+  };
   if (handleExit) installProcessHooks(core, shutdownTimeoutMs, () => enqueued);
 
   const send = (type: EventType, msg: Common & EventFields & { content?: string }): Promise<void> => {
@@ -130,7 +165,7 @@ export function createHeed(settings: NodeSettings): HeedNode {
     const properties = content === undefined ? fields.properties : { ...fields.properties, content };
     enqueued++;
     try {
-      const queued = core.enqueue(
+      const queued = enqueue(
         buildEvent(
           type,
           { ...fields, properties, context: channel ? { ...context, channel } : context },
@@ -172,7 +207,7 @@ export function createHeed(settings: NodeSettings): HeedNode {
         channel: 'phone',
         properties: durationSeconds === undefined ? msg.properties : { ...msg.properties, durationSeconds },
       }),
-    flush: () => core.flush(),
+    flush: () => gate.catch(() => {}).then(() => core.flush()),
     shutdown: (timeoutMs = shutdownTimeoutMs) => shutdown(core, timeoutMs),
     waitUntil: (register) => register(core.flush()),
     on: (type, fn) => core.on(type, fn),

@@ -1,5 +1,5 @@
 export type { CoreEvents, DropReason, QueueStorage, ShutdownResult } from '@heed/sdk-core';
-export { MemoryStorage, ValidationError } from '@heed/sdk-core';
+export { memoryStorage, ValidationError } from '@heed/sdk-core';
 export type {
   Common,
   HeedNode,

@@ -12,7 +12,7 @@ export function installProcessHooks(core: Core, timeoutMs: number, enqueued: () 
     if (count === drainedAt || core.stopped) return; // nothing new since the last exit drain
     drainedAt = count;
     const keepAlive = setInterval(() => {}, 1_000); // the SDK's own timers are unref'd
-    void flushUntil(core, timeoutMs).finally(() => clearInterval(keepAlive));
+    void shutdown(core, timeoutMs, false).finally(() => clearInterval(keepAlive)); // the app may go on
   };
   const onSigterm = () => {
     void shutdown(core, timeoutMs).finally(() => {
@@ -26,15 +26,4 @@ export function installProcessHooks(core: Core, timeoutMs: number, enqueued: () 
     process.off('beforeExit', onBeforeExit);
     process.off('SIGTERM', onSigterm);
   };
-}
-
-/** Like shutdown, but leaves the client open (the app may keep going after beforeExit). */
-async function flushUntil(core: Core, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    await core.flush();
-    const { size, nextAt } = await core.settings.storage.stats();
-    if (size === 0 || core.stopped || nextAt === null || nextAt > deadline) return;
-    await new Promise((r) => setTimeout(r, Math.max(10, nextAt - Date.now())));
-  }
 }
