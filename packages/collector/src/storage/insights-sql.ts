@@ -104,6 +104,46 @@ export function listSql(
     ORDER BY ${order}`;
 }
 
+/** Interactions per channel under the filters (for pages sorted by channel). */
+export function channelCountsSql(b: SqlBuilder, f: InsightFilters): string {
+  return `SELECT ci.channel AS key, count(*) AS n FROM customer_interactions ci WHERE ${filterSql(b, f)} GROUP BY ci.channel`;
+}
+
+/** A slice of one channel's rows, in (timestamp, id) order, for a page sorted by channel. */
+export interface ChannelSlice {
+  channel: string;
+  offset: number;
+  limit: number;
+}
+
+/**
+ * A page sorted by channel, given which slice of which channels it covers (from channelCountsSql):
+ * each slice is a range scan of the (organization_id, channel, timestamp, id) index that skips
+ * `offset` entries, instead of sorting every row of the window to find the page.
+ */
+export function channelPageSql(
+  b: SqlBuilder,
+  f: InsightFilters,
+  order_: SortOrder,
+  slices: ChannelSlice[],
+): string {
+  const where = filterSql(b, f);
+  const dir = order_ === 'asc' ? 'ASC' : 'DESC';
+  const parts = slices.map(
+    (s) => `SELECT id FROM (SELECT ci.id FROM customer_interactions ci
+        WHERE ${where} AND ci.channel = ${b.p(s.channel)}
+        ORDER BY ci."timestamp" ${dir}, ci.id ${dir} LIMIT ${b.p(s.limit)} OFFSET ${b.p(s.offset)}) s`,
+  );
+  const order = orderSql('channel', order_);
+  return `WITH page AS (
+      ${parts.join('\n      UNION ALL\n      ')}
+    )
+    SELECT ${ROW_COLUMNS} FROM page
+    JOIN customer_interactions ci ON ci.id = page.id
+    JOIN customers c ON c.id = ci.customer_id
+    ORDER BY ${order}`;
+}
+
 export function countSql(b: SqlBuilder, f: InsightFilters): string {
   return `SELECT count(*) AS n FROM customer_interactions ci WHERE ${filterSql(b, f)}`;
 }
@@ -111,26 +151,27 @@ export function countSql(b: SqlBuilder, f: InsightFilters): string {
 const DAY = 86_400_000;
 const BUCKET_MS: Record<TrendGrouping, number> = { hour: 3_600_000, day: DAY, week: 7 * DAY };
 
-/** The start of the UTC hour, day or ISO week (Monday) of `ci.timestamp`. */
-export function bucketSql(dialect: Dialect, groupBy: TrendGrouping): string {
+/** The start of the UTC hour, day or ISO week (Monday) of `column` (by default `ci.timestamp`). */
+export function bucketSql(dialect: Dialect, groupBy: TrendGrouping, column = 'ci."timestamp"'): string {
   // Immutable (UTC wall clock), so that statistics on it (migration 0004) tell the planner how few
   // groups there are; epoch milliseconds, as on SQLite.
   if (dialect === 'postgres')
-    return `date_part('epoch', date_trunc('${groupBy}', ci."timestamp" AT TIME ZONE 'UTC')) * 1000`;
+    return `date_part('epoch', date_trunc('${groupBy}', ${column} AT TIME ZONE 'UTC')) * 1000`;
   const size = BUCKET_MS[groupBy];
   // 1970-01-05 (4 days after the epoch) was a Monday.
   const offset = groupBy === 'week' ? 4 * DAY : 0;
-  return `((ci."timestamp" - ${offset}) / ${size}) * ${size} + ${offset}`;
+  return `((${column} - ${offset}) / ${size}) * ${size} + ${offset}`;
 }
 
-export function trendsSql(b: SqlBuilder, f: InsightFilters, groupBy: TrendGrouping, split: TrendSplit) {
-  const where = filterSql(b, f);
-  const bucket = bucketSql(b.dialect, groupBy);
-  const sums = () => `count(*) AS n, count(ci.sentiment_score) AS scored,
+const sums = () => `count(*) AS n, count(ci.sentiment_score) AS scored,
       sum(ci.sentiment_score) AS ssum,
       sum(CASE WHEN ci.sentiment_label = 'positive' THEN 1 ELSE 0 END) AS pos,
       sum(CASE WHEN ci.sentiment_label = 'negative' THEN 1 ELSE 0 END) AS neg,
       sum(CASE WHEN ci.sentiment_label = 'neutral' THEN 1 ELSE 0 END) AS neu`;
+
+export function trendsSql(b: SqlBuilder, f: InsightFilters, groupBy: TrendGrouping, split: TrendSplit) {
+  const where = filterSql(b, f);
+  const bucket = bucketSql(b.dialect, groupBy);
   if (split === 'segment') {
     // Aggregate per customer first, then join the (few) groups to their customers' segments.
     return `SELECT d.bucket, c.segment AS key, sum(d.n) AS n, sum(d.scored) AS scored, sum(d.ssum) AS ssum,
@@ -144,6 +185,66 @@ export function trendsSql(b: SqlBuilder, f: InsightFilters, groupBy: TrendGroupi
   return `SELECT ${bucket} AS bucket, ${key} AS key, ${sums()}
     FROM customer_interactions ci
     WHERE ${where}
+    GROUP BY 1, 2 ORDER BY 1, 2`;
+}
+
+/** Whole UTC days of a trend query that the daily rollup may answer: [dayFrom, dayTo). */
+export interface RollupSpan {
+  dayFrom: Date;
+  dayTo: Date;
+}
+
+/**
+ * The same answer as trendsSql, with the whole days of [dayFrom, dayTo) read from the daily rollup
+ * (migration 0008) unless marked dirty, and the rest from raw rows: the partial days at both ends
+ * (`from` to dayFrom, dayTo to `to`) and the marked days. Only for filters the rollup keeps (time,
+ * channels, segments) and day or week buckets.
+ */
+export function trendsRollupSql(
+  b: SqlBuilder,
+  f: InsightFilters,
+  groupBy: Exclude<TrendGrouping, 'hour'>,
+  split: TrendSplit,
+  span: RollupSpan,
+): string {
+  const pg = b.dialect === 'postgres';
+  const org = pg ? `${b.p(f.organizationId)}::uuid` : b.p(f.organizationId);
+  const dayFrom = b.time(span.dayFrom);
+  const dayTo = b.time(span.dayTo);
+  const nextDay = pg ? `m.day + interval '1 day'` : `m.day + ${DAY}`;
+  const rollupWhere = [`r.organization_id = ${org}`, `r.day >= ${dayFrom}`, `r.day < ${dayTo}`];
+  if (f.channels?.length) rollupWhere.push(b.in('r.channel', f.channels));
+  if (f.segments?.length) rollupWhere.push(b.in('r.segment', f.segments));
+  const rawColumns = `ci."timestamp", ci.channel, ci.customer_id, ci.sentiment_score, ci.sentiment_label`;
+  const raw = [
+    // The partial days at both ends; `to` may be open.
+    `SELECT ${rawColumns} FROM customer_interactions ci WHERE ${filterSql(b, { ...f, to: span.dayFrom })}`,
+    `SELECT ${rawColumns} FROM customer_interactions ci WHERE ${filterSql(b, { ...f, from: span.dayTo })}`,
+    // Whole days whose rollup is out of date.
+    `SELECT ${rawColumns} FROM marked m
+       JOIN customer_interactions ci ON ci.organization_id = ${org} AND ci."timestamp" >= m.day AND ci."timestamp" < ${nextDay}
+      WHERE ${filterSql(b, f)}`,
+  ];
+  const rawKey = split === 'segment' ? 'c.segment' : split === 'channel' ? 'ci.channel' : 'NULL';
+  const rollupKey = split === 'segment' ? 'r.segment' : split === 'channel' ? 'r.channel' : 'NULL';
+  return `WITH marked AS (
+      SELECT day FROM interaction_rollup_dirty
+       WHERE organization_id = ${org} AND day >= ${dayFrom} AND day < ${dayTo}
+    ), raw AS (
+      ${raw.join('\n      UNION ALL\n      ')}
+    )
+    SELECT bucket, key, sum(n) AS n, sum(scored) AS scored, sum(ssum) AS ssum,
+      sum(pos) AS pos, sum(neg) AS neg, sum(neu) AS neu
+    FROM (
+      SELECT ${bucketSql(b.dialect, groupBy, 'r.day')} AS bucket, ${rollupKey} AS key,
+        r.n, r.scored, r.ssum, r.pos, r.neg, r.neu
+      FROM interaction_daily_rollups r
+      WHERE ${rollupWhere.join(' AND ')} AND r.day NOT IN (SELECT day FROM marked)
+      UNION ALL
+      SELECT ${bucketSql(b.dialect, groupBy)} AS bucket, ${rawKey} AS key, ${sums()}
+      FROM raw ci${split === 'segment' ? ' JOIN customers c ON c.id = ci.customer_id' : ''}
+      GROUP BY 1, 2
+    ) parts
     GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 

@@ -1,6 +1,9 @@
 import type { JsonObject } from '@heed/protocol';
 import {
   bucketSql,
+  type ChannelSlice,
+  channelCountsSql,
+  channelPageSql,
   countSql,
   exportSql,
   listSql,
@@ -11,6 +14,7 @@ import {
   toInsightRow,
   toNumber,
   toNumberOrNull,
+  trendsRollupSql,
   trendsSql,
 } from './insights-sql.js';
 import type {
@@ -25,6 +29,7 @@ import type {
   SentimentPoint,
   TrendGrouping,
 } from './insights-types.js';
+import { ROLLUP_DAY_MS } from './rollups.js';
 import type { Customer, Dialect } from './types.js';
 
 type Raw = Record<string, unknown>;
@@ -32,6 +37,26 @@ type Raw = Record<string, unknown>;
 export type Run = (text: string, params: unknown[] | Record<string, unknown>) => Promise<Raw[]>;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The whole UTC days of a trend query that the daily rollup can answer, or null when it cannot (hour
+ * buckets, filters the rollup does not keep, or no whole day in the window).
+ */
+export function rollupSpan(
+  dialect: Dialect,
+  f: InsightFilters,
+  groupBy: TrendGrouping,
+  now = Date.now(),
+): { dayFrom: Date; dayTo: Date } | null {
+  if (groupBy === 'hour' || !f.from) return null;
+  if (f.eventTypes?.length || f.customerId) return null;
+  if (f.minSentiment !== undefined || f.maxSentiment !== undefined) return null;
+  const dayFrom = Math.ceil(f.from.getTime() / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+  const dayTo = Math.floor((f.to?.getTime() ?? now) / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
+  // SQLite's integer division truncates towards zero: its days before 1970 are not whole days.
+  if (dayFrom >= dayTo || (dialect === 'sqlite' && dayFrom < 0)) return null;
+  return { dayFrom: new Date(dayFrom), dayTo: new Date(dayTo) };
+}
 
 /** InsightStore over either dialect: the SQL comes from insights-sql.ts, the driver from `run`. */
 export class SqlInsights implements InsightStore {
@@ -48,6 +73,7 @@ export class SqlInsights implements InsightStore {
 
   async list(f: InsightFilters, o: Parameters<InsightStore['list']>[1]): ReturnType<InsightStore['list']> {
     if (f.customerId && !UUID_RE.test(f.customerId)) return { rows: [], total: 0 };
+    if (o.sortBy === 'channel') return this.listByChannel(f, o);
     const [rows, count] = await Promise.all([
       this.all((b) => listSql(b, f, o.sortBy, o.order, o.limit, o.offset)),
       this.all((b) => countSql(b, f)),
@@ -55,8 +81,46 @@ export class SqlInsights implements InsightStore {
     return { rows: rows.map(toInsightRow), total: toNumber(count[0]?.n ?? 0) };
   }
 
+  /**
+   * Sorted by channel: the rows per channel first, then only the page's slice of each channel it
+   * spans, read in index order (no sort of the whole window, however deep the page).
+   */
+  private async listByChannel(
+    f: InsightFilters,
+    o: Parameters<InsightStore['list']>[1],
+  ): ReturnType<InsightStore['list']> {
+    const counts = await this.all((b) => channelCountsSql(b, f));
+    const perChannel = counts
+      .map((r) => ({ channel: String(r.key), n: toNumber(r.n) }))
+      .sort((a, b) => (a.channel < b.channel ? -1 : a.channel > b.channel ? 1 : 0));
+    if (o.order === 'desc') perChannel.reverse();
+    const total = perChannel.reduce((sum, c) => sum + c.n, 0);
+    const slices: ChannelSlice[] = [];
+    let skip = o.offset;
+    let want = o.limit;
+    for (const c of perChannel) {
+      if (want <= 0) break;
+      if (skip >= c.n) {
+        skip -= c.n;
+        continue;
+      }
+      const take = Math.min(want, c.n - skip);
+      slices.push({ channel: c.channel, offset: skip, limit: take });
+      want -= take;
+      skip = 0;
+    }
+    if (slices.length === 0) return { rows: [], total };
+    const rows = await this.all((b) => channelPageSql(b, f, o.order, slices));
+    return { rows: rows.map(toInsightRow), total };
+  }
+
   async trends(f: InsightFilters, o: Parameters<InsightStore['trends']>[1]) {
-    const rows = await this.all((b) => trendsSql(b, f, o.groupBy, o.splitBy));
+    const span = rollupSpan(this.dialect, f, o.groupBy);
+    const rows = await this.all((b) =>
+      span && o.groupBy !== 'hour'
+        ? trendsRollupSql(b, f, o.groupBy, o.splitBy, span)
+        : trendsSql(b, f, o.groupBy, o.splitBy),
+    );
     return rows.map((r) => ({
       bucket: toDate(r.bucket),
       key: (r.key as string | null) ?? null,

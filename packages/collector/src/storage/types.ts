@@ -1,5 +1,6 @@
 import type { Channel, JsonObject } from '@heed/protocol';
 import type { CustomerStore, InsightStore } from './insights-types.js';
+import type { RollupStore } from './rollups.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 export type Role = 'admin' | 'analyst' | 'viewer';
@@ -403,6 +404,8 @@ export interface Storage {
   readonly analysis: AnalysisStore;
   readonly signals: SignalStore;
   readonly live: LiveStore;
+  /** The daily trend rollup and its refresher's work (see rollups.ts). */
+  readonly rollups: RollupStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<string[]>;
   /** Throws when the database cannot answer. */

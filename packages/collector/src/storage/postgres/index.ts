@@ -5,6 +5,7 @@ import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { pending } from '../migrations.js';
 import { chunk, customerDeltas, customerIdFor, dedupeByMessageId } from '../plan.js';
+import { PostgresRollups } from '../rollups.js';
 import { toCustomer, toInteraction } from '../rows.js';
 import {
   type ApiKeyRecord,
@@ -59,6 +60,7 @@ export class PostgresStorage implements Storage {
   readonly audit: PostgresAudit;
   readonly analysis: PostgresAnalysis;
   readonly signals: PostgresSignals;
+  readonly rollups: PostgresRollups;
   readonly live: PostgresLive;
 
   constructor(opts: PostgresOptions) {
@@ -87,6 +89,7 @@ export class PostgresStorage implements Storage {
     this.analysis = new PostgresAnalysis(this.pool);
     this.signals = new PostgresSignals(this.pool);
     this.live = new PostgresLive(this.pool);
+    this.rollups = new PostgresRollups(this.pool);
   }
 
   async migrate(): Promise<string[]> {

@@ -6,6 +6,7 @@ import { and, count, desc, eq } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { pending } from '../migrations.js';
 import { chunk, customerDeltas, customerIdFor, customerSeeds, dedupeByMessageId } from '../plan.js';
+import { SqliteRollups } from '../rollups.js';
 import { toCustomer, toInteraction } from '../rows.js';
 import {
   type ApiKeyRecord,
@@ -55,6 +56,7 @@ export class SqliteStorage implements Storage {
   readonly audit: SqliteAudit;
   readonly analysis: SqliteAnalysis;
   readonly signals: SqliteSignals;
+  readonly rollups: SqliteRollups;
   readonly live: SqliteLive;
 
   constructor(opts: SqliteOptions) {
@@ -74,6 +76,7 @@ export class SqliteStorage implements Storage {
     this.analysis = new SqliteAnalysis(this.sqlite);
     this.signals = new SqliteSignals(this.sqlite);
     this.live = new SqliteLive(this.sqlite);
+    this.rollups = new SqliteRollups(this.sqlite);
   }
 
   async migrate(): Promise<string[]> {

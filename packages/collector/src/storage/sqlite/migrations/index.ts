@@ -5,6 +5,7 @@ import security from './0003_security.js';
 import insights from './0004_insights.js';
 import analysis from './0005_analysis.js';
 import live from './0006_live.js';
+import insightsRollup from './0008_insights_rollup.js';
 
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const migrations: Migration[] = [
@@ -14,4 +15,5 @@ export const migrations: Migration[] = [
   { version: '0004_insights', sql: insights },
   { version: '0005_analysis', sql: analysis },
   { version: '0006_live', sql: live },
+  { version: '0008_insights_rollup', sql: insightsRollup },
 ];
