@@ -19,6 +19,7 @@ import { databaseFailure, guardStorage } from './resilience/storage.js';
 import { redisBus } from './security/invalidation.js';
 import { MemoryRateLimitStore, RedisRateLimitStore } from './security/rate-limit.js';
 import { storageFor } from './storage/index.js';
+import { RollupRefresher } from './storage/rollups.js';
 import type { Storage } from './storage/types.js';
 
 export interface RunningServer {
@@ -147,6 +148,12 @@ export async function startServer(
       })
     : undefined;
   alerts?.start(config.alertIntervalMs);
+  // The daily trend rollup is kept up to date in the background (every instance may run it: the
+  // refresh locks per organization). Trend answers never depend on it being up to date.
+  const rollups = new RollupRefresher(rawStorage.rollups, {
+    onError: (err) => logger.warn({ err: err.message }, 'rollup refresh failed'),
+  });
+  rollups.start();
   let closed = false;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${port}`,
@@ -167,6 +174,7 @@ export async function startServer(
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       });
       await analysis?.close();
+      await rollups.stop();
       await hub.close();
       await invalidations?.close();
       await kv.close(); // the in-memory cache, or the shared Redis connection
