@@ -1,7 +1,5 @@
 /** Web Crypto, present in browsers, workers and Node 20 alike (typed here: this package has no DOM/Node types). */
-interface RandomSource {
-  getRandomValues(array: Uint16Array): Uint16Array;
-}
+declare const crypto: { getRandomValues(array: Uint16Array): Uint16Array };
 
 const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
 
@@ -14,11 +12,14 @@ let seq = 0;
  * 2048) keeps the ids of one process monotonic; when it wraps, the clock part moves on by 1 ms.
  */
 export function uuidv7(now: number = Date.now()): string {
-  const r = (globalThis as unknown as { crypto: RandomSource }).crypto.getRandomValues(new Uint16Array(5));
+  const r = crypto.getRandomValues(new Uint16Array(5));
   if (now > lastMs) {
     lastMs = now;
     seq = r[0]! & 0x7ff;
-  } else if (!(seq = (seq + 1) & 0xfff)) lastMs++;
+  } else {
+    seq = (seq + 1) & 0xfff;
+    if (seq === 0) lastMs++;
+  }
   const t = hex(lastMs, 12);
   return `${t.slice(0, 8)}-${t.slice(8)}-7${hex(seq, 3)}-${hex(0x8000 | (r[1]! & 0x3fff), 4)}-${hex(r[2]!, 4)}${hex(r[3]!, 4)}${hex(r[4]!, 4)}`;
 }

@@ -4,10 +4,11 @@ import {
   type CoreEvents,
   type CoreSettings,
   check,
-  createCore,
+  createCoreUnchecked,
   type EventFields,
   type Listener,
   type QueueStorage,
+  validateSettings,
 } from '@heed/sdk-core';
 import { pageContext } from './context.js';
 import { kv, loadUser, touchSession, type User } from './identity.js';
@@ -68,6 +69,19 @@ export interface Heed {
  * Creates the browser client. Throws ValidationError for wrong settings; nothing after that throws.
  */
 export function createHeed(settings: BrowserSettings): Heed {
+  validateBrowserSettings(settings);
+  return createClient(settings);
+}
+
+/** Checks browser settings, naming the first wrong one (ValidationError). */
+export function validateBrowserSettings(settings: BrowserSettings): void {
+  validateSettings(settings as CoreSettings);
+  const t = settings.sessionTimeoutMs;
+  check(t === undefined || t > 0, 'sessionTimeoutMs');
+}
+
+/** The client, from settings checked already: the `<script>` build's entry (see validateSettings). */
+export function createClient(settings: BrowserSettings): Heed {
   const {
     respectDoNotTrack,
     persist = true,
@@ -75,10 +89,9 @@ export function createHeed(settings: BrowserSettings): Heed {
     sessionTimeoutMs = 18e5,
     ...rest
   } = settings;
-  check(sessionTimeoutMs > 0, 'sessionTimeoutMs');
-  const store = kv(`heed_${String(settings.writeKey).slice(0, 12)}_`);
+  const store = kv('heed_');
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const core = createCore({
+  const core = createCoreUnchecked({
     storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
     compress: useGzip ? gzip : undefined,
     ...rest,

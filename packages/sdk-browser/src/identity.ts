@@ -1,28 +1,26 @@
 import { type JsonObject, uuidv7 } from '@heed/protocol';
 
-/** Reads and writes small JSON values in localStorage; in memory when it is unavailable. */
+/**
+ * Small JSON values in localStorage; in memory where localStorage refuses (private modes, sandboxed
+ * frames, a full quota), so the page keeps working.
+ */
 export function kv(prefix: string) {
-  const mem: Record<string, string> = {};
+  const mem: Record<string, unknown> = {};
   return {
     get<T>(k: string): T | undefined {
       try {
-        let v = mem[k];
-        try {
-          v = localStorage.getItem(prefix + k) ?? v;
-        } catch {
-          // storage refused: the in-memory copy stands in
-        }
-        return JSON.parse(v!);
+        const v = localStorage.getItem(prefix + k);
+        return v ? JSON.parse(v) : (mem[k] as T); // "null" is a value; a missing key falls back to memory
       } catch {
-        return undefined; // nothing stored, or not JSON
+        return mem[k] as T;
       }
     },
     set(k: string, v: unknown): void {
-      mem[k] = JSON.stringify(v);
+      mem[k] = v;
       try {
-        localStorage.setItem(prefix + k, mem[k]);
+        localStorage.setItem(prefix + k, JSON.stringify(v));
       } catch {
-        // private mode or quota: the in-memory copy keeps this page working
+        // the in-memory copy stands in
       }
     },
   };
@@ -38,11 +36,12 @@ export interface User {
 
 /** The visitor: an anonymous id kept across visits, plus the userId and traits from identify. */
 export function loadUser(store: Kv): User {
-  const u = store.get<User>('user');
-  if (u?.anonymousId) return u;
-  const fresh = { anonymousId: uuidv7() };
-  store.set('user', fresh);
-  return fresh;
+  let u = store.get<User>('user');
+  if (!u?.anonymousId) {
+    u = { anonymousId: uuidv7() };
+    store.set('user', u);
+  }
+  return u;
 }
 
 /** Session id that changes after `idleMs` without events (30 minutes by default). */

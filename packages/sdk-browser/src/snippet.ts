@@ -1,8 +1,9 @@
-import { type BrowserSettings, createHeed, type Heed } from './client.js';
+import { type BrowserSettings, createClient, type Heed } from './client.js';
 
 /**
  * The `<script>` build. The one-line loader defines `window.heed` as an array-backed stub that
- * records calls; this replays them once loaded (init first), then replaces the stub.
+ * records calls; this replays them once loaded (init first), then replaces the stub. Its settings
+ * were checked by `loaderSnippet()` when it printed the line, so they are not checked again here.
  */
 type Call = [string, ...unknown[]];
 const w = window as unknown as { heed?: Call[] | Heed };
@@ -10,7 +11,7 @@ const stub = w.heed;
 const init = Array.isArray(stub) && stub.find((c) => c[0] === 'init');
 if (init)
   try {
-    const heed = createHeed(init[1] as BrowserSettings) as Heed & Record<string, unknown>;
+    const heed = createClient(init[1] as BrowserSettings) as Heed & Record<string, unknown>;
     const call = (c: Call) =>
       c[0] !== 'init' && (heed[c[0]] as (...a: unknown[]) => unknown)?.(...c.slice(1));
     heed.init = () => {};

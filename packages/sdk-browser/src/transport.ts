@@ -12,14 +12,14 @@ export const gzip: Compress = async (body) =>
 
 /**
  * Sends while the page goes away: sendBeacon, or fetch keepalive when the beacon is refused.
- * text/plain keeps it a simple CORS request (no preflight); the write key is in the body.
+ * A string body is sent as text/plain, a simple CORS request (no preflight); the write key is in
+ * the body.
  */
 export const beacon: SendBeacon = (url, body) => {
   try {
-    if (navigator.sendBeacon(url, body)) return true; // a string body is sent as text/plain
+    if (navigator.sendBeacon(url, body)) return;
   } catch {
     // fall through to fetch
   }
-  fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {}); // a string body: text/plain
-  return true;
+  fetch(url, { method: 'POST', body, keepalive: true }).catch(() => {});
 };

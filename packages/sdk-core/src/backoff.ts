@@ -12,5 +12,5 @@ export const backoffDelay = (attempt: number, baseMs: number, capMs: number, ran
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
   const v = value?.trim() || '-';
   const ms = /^\d+(\.\d+)?$/.test(v) ? +v * 1000 : Date.parse(v) - now;
-  return ms === ms ? Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms))) : null; // NaN: invalid
+  return Number.isNaN(ms) ? null : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
 }

@@ -1,9 +1,9 @@
-import type { FieldError, HeedEvent } from '@heed/protocol';
+import type { BatchResponse, FieldError, HeedEvent } from '@heed/protocol';
 import { MAX_EVENT_BYTES, MAX_KEEPALIVE_BYTES } from '@heed/protocol';
-import { backoffDelay } from './backoff.js';
-import { batchBody, postBatch, retryable } from './delivery.js';
+import { backoffDelay, parseRetryAfter } from './backoff.js';
+import { batchBody } from './delivery.js';
 import type { CoreEvents, DropReason, ErrorCode, Listener } from './events.js';
-import { type CoreSettings, type ResolvedSettings, resolveSettings } from './settings.js';
+import { type CoreSettings, type ResolvedSettings, resolveSettings, validateSettings } from './settings.js';
 import type { QueueEntry } from './storage.js';
 import { cancel, later } from './timers.js';
 
@@ -56,15 +56,25 @@ function hash01(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
+/** `AbortSignal.timeout`, in browsers since 2022 and in Node 17.3+ (typed here: no DOM/Node types). */
+const { AbortSignal: Signal } = globalThis as unknown as { AbortSignal?: { timeout?(ms: number): unknown } };
+
 /** UTF-8 size of a value's JSON text (well-formed: JSON.stringify escapes lone surrogates). */
 const jsonBytes = (value: unknown): number => encodeURI(JSON.stringify(value)).split(/%..|./).length - 1;
 
 /** Creates a Core. Throws ValidationError when a setting is wrong: the only time the SDK throws. */
 export function createCore(settings: CoreSettings): Core {
+  validateSettings(settings);
+  return createCoreUnchecked(settings);
+}
+
+/** Creates a Core from settings that were checked already (see validateSettings). */
+export function createCoreUnchecked(settings: CoreSettings): Core {
   const s = resolveSettings(settings);
   const { storage: edit } = s;
   /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
   const envelope = 78 + jsonBytes(s.writeKey);
+  const url = `${s.host}/v1/batch`;
   const listeners = new Set<[keyof CoreEvents, Listener<never>]>();
   /** Events this client queued or claimed that are not settled yet: what an unload send covers. */
   const unsent = new Map<string, QueueEntry>();
@@ -96,12 +106,12 @@ export function createCore(settings: CoreSettings): Core {
   };
 
   const fail = (code: ErrorCode, e: unknown, status?: number) =>
-    emit('error', { code, message: (e as Error)?.message ?? String(e), status });
+    emit('error', { code, message: `${(e as Error)?.message ?? e}`, status });
 
   const stats = () =>
     edit((list): QueueStats => {
-      const next = list.reduce((m, e) => Math.min(m, e.until), Number.POSITIVE_INFINITY);
-      return { size: list.length, nextAt: list.length ? (next > Date.now() ? next : 0) : null };
+      const next = list.reduce((m, e) => Math.min(m, e.until), list[0]?.until ?? 0);
+      return { size: list.length, nextAt: list[0] ? (next > Date.now() ? next : 0) : null };
     });
 
   /**
@@ -132,8 +142,10 @@ export function createCore(settings: CoreSettings): Core {
     for (const e of back) next.set(e.id, e);
     await edit((list) => {
       let n = 0;
-      let e: QueueEntry | 0;
-      for (const stored of list) if ((e = next.get(stored.id) ?? stored)) list[n++] = e;
+      for (const stored of list) {
+        const e = next.get(stored.id) ?? stored;
+        if (e) list[n++] = e;
+      }
       list.length = n;
     });
     for (const e of gone) unsent.delete(e.id);
@@ -196,13 +208,38 @@ export function createCore(settings: CoreSettings): Core {
 
   /** Sends one claimed batch and settles it per the status taxonomy; false when sending should pause. */
   async function deliver(batch: QueueEntry[]): Promise<boolean> {
-    const [status, body, retryAfterMs] = await postBatch(
-      s,
-      batch.map((e) => e.event),
-    );
-    const message = String(body.error ?? `HTTP ${status}`);
+    // POST it (gzipped when that pays). Status 0: a network error, or a timeout (the request is aborted).
+    let status = 0;
+    let body: Partial<BatchResponse> = {};
+    let retryAfterMs: number | null = null;
+    try {
+      let data: string | Uint8Array = batchBody(batch.map((e) => e.event));
+      const headers: Record<string, string> = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${s.writeKey}`,
+      };
+      const gz = s.compress && data.length > 1024 && (await s.compress(data));
+      if (gz) {
+        data = gz;
+        headers['content-encoding'] = 'gzip';
+      }
+      const send = s.fetch; // called detached: a browser's fetch refuses any other `this` than the window
+      const res = await send(url, {
+        method: 'POST',
+        headers,
+        body: data,
+        signal: Signal?.timeout?.(s.timeoutMs),
+      });
+      status = res.status;
+      retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
+      body = JSON.parse(await res.text()) ?? {};
+    } catch (e) {
+      // A body that is empty or not JSON leaves the status to decide alone.
+      if (!status) body = { error: `${(e as Error)?.message ?? e}` };
+    }
+    const message = `${body.error ?? `HTTP ${status}`}`;
     // 408, 429, 5xx, network: retry each event after its backoff (or Retry-After), up to maxRetries.
-    if (retryable(status)) {
+    if (!status || status === 408 || status === 429 || status > 499) {
       fail(status ? 'http' : 'network', message, status || undefined);
       // The claimed entries are this client's copies: they are updated, then written back.
       const left = batch.filter((e) => e.attempts < s.maxRetries);
@@ -223,9 +260,8 @@ export function createCore(settings: CoreSettings): Core {
         await settle(batch, [], 'too_large');
         return true;
       }
-      const half = Math.ceil(batch.length / 2);
-      const rest = batch.slice(half);
-      if (await deliver(batch.slice(0, half))) return deliver(rest);
+      const rest = batch.splice(Math.ceil(batch.length / 2));
+      if (await deliver(batch)) return deliver(rest);
       await release(rest);
       return false;
     }
@@ -239,16 +275,12 @@ export function createCore(settings: CoreSettings): Core {
     // 2xx, or 400: the items with per-item details were rejected and the collector stored the
     // others. A 400 without any per-item detail rejects every item (retrying cannot help).
     const details = status === 400 && Array.isArray(body.details) ? body.details : [];
-    const perItem = details.filter((d) => typeof d?.index === 'number' && batch[d.index]);
-    const bad = (_: unknown, i: number) =>
-      status === 400 && (perItem.length === 0 || perItem.some((d) => d.index === i));
+    const perItem = details.filter((d) => Number.isInteger(d?.index) && batch[d.index!]);
+    const bad =
+      status === 400 ? batch.filter((_, i) => !perItem[0] || perItem.some((d) => d.index === i)) : [];
     await settle(batch, []);
-    drop(
-      'rejected',
-      batch.filter(bad),
-      perItem.length > 0 ? perItem : details.length > 0 ? details : [{ field: '', message }],
-    );
-    const good = batch.filter((e, i) => !bad(e, i)).map((e) => e.id);
+    drop('rejected', bad, perItem[0] ? perItem : details[0] ? details : [{ field: '', message }]);
+    const good = batch.filter((e) => !bad.includes(e)).map((e) => e.id);
     if (good.length > 0)
       emit('delivered', { count: good.length, duplicates: Number(body.duplicates) || 0, messageIds: good });
     return true;
@@ -318,7 +350,7 @@ export function createCore(settings: CoreSettings): Core {
           if (bytes > MAX_KEEPALIVE_BYTES) break;
           batch.push(e.event);
         }
-        if (batch.length > 0) s.beacon(`${s.host}/v1/batch`, batchBody(batch, s.writeKey));
+        if (batch.length > 0) s.beacon(url, batchBody(batch, s.writeKey));
       } catch (e) {
         fail('network', e);
       }

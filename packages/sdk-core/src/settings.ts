@@ -66,19 +66,34 @@ export interface CoreSettings {
 type Optional = 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate' | 'optedOut';
 export type ResolvedSettings = Required<Omit<CoreSettings, Optional>> & Pick<CoreSettings, Optional>;
 
-/** [default, min, max] of each numeric setting. */
-const NUMBERS: Record<string, [number, number, number]> = {
-  flushAt: [20, 1, MAX_BATCH_EVENTS],
-  flushInterval: [5_000, 0, 3_600_000],
-  maxBatchSize: [100, 1, MAX_BATCH_EVENTS],
-  maxBatchBytes: [MAX_BATCH_BYTES, 1024, MAX_BATCH_BYTES],
-  maxQueueSize: [1_000, 1, 1e7],
-  maxRetries: [10, 0, 1_000],
-  retryBaseMs: [500, 1, 3_600_000],
-  retryCapMs: [30_000, 1, 3_600_000],
-  timeoutMs: [10_000, 1, 600_000],
-  leaseMs: [30_000, 1, 3_600_000],
-  sampleRate: [1, 0, 1],
+/** Defaults of the numeric settings. */
+const DEFAULTS = {
+  flushAt: 20,
+  flushInterval: 5_000,
+  maxBatchSize: 100,
+  maxBatchBytes: MAX_BATCH_BYTES,
+  maxQueueSize: 1_000,
+  maxRetries: 10,
+  retryBaseMs: 500,
+  retryCapMs: 30_000,
+  timeoutMs: 10_000,
+  leaseMs: 30_000,
+  sampleRate: 1,
+};
+
+/** [min, max] of each numeric setting. */
+const BOUNDS: Record<keyof typeof DEFAULTS, [number, number]> = {
+  flushAt: [1, MAX_BATCH_EVENTS],
+  flushInterval: [0, 3_600_000],
+  maxBatchSize: [1, MAX_BATCH_EVENTS],
+  maxBatchBytes: [1024, MAX_BATCH_BYTES],
+  maxQueueSize: [1, 1e7],
+  maxRetries: [0, 1_000],
+  retryBaseMs: [1, 3_600_000],
+  retryCapMs: [1, 3_600_000],
+  timeoutMs: [1, 600_000],
+  leaseMs: [1, 3_600_000],
+  sampleRate: [0, 1],
 };
 
 /** Throws ValidationError(field, message) unless `ok`. */
@@ -86,20 +101,29 @@ export function check(ok: unknown, field: string, message = 'is invalid'): void 
   if (!ok) throw new ValidationError(field, message);
 }
 
-/** Applies the defaults and checks every value; throws ValidationError on the first wrong one. */
-export function resolveSettings(s: CoreSettings): ResolvedSettings {
+/**
+ * Checks settings a developer wrote; throws ValidationError naming the first wrong one. The SDKs'
+ * `createHeed` call it. The browser's `<script>` build does not carry it (it counts against a
+ * 3.5 KB budget): its settings come from the line `loaderSnippet()` prints, which checks them.
+ */
+export function validateSettings(s: CoreSettings): void {
   check(typeof s?.writeKey === 'string' && s.writeKey.trim(), 'writeKey');
   check(/^https?:\/\/[^/]/.test(s.host), 'host'); // an http(s) URL
-  const out = { ...s, host: s.host.replace(/\/+$/, '') } as ResolvedSettings & Record<string, unknown>;
-  out.fetch ??= (globalThis as { fetch?: FetchLike }).fetch!;
-  out.storage ??= memoryStorage();
-  for (const k in NUMBERS) {
-    const [def, min, max] = NUMBERS[k]!;
-    const v = (out[k] ??= def);
-    check(typeof v === 'number' && v >= min && v <= max, k, `not in ${min}..${max}`);
+  const v = resolveSettings(s);
+  for (const [k, [min, max]] of Object.entries(BOUNDS)) {
+    const n = v[k as keyof typeof BOUNDS];
+    check(typeof n === 'number' && n >= min && n <= max, k, `not in ${min}..${max}`);
   }
   // A lease that ends while its request may still be running would let another tab send the batch too.
-  check(out.leaseMs > out.timeoutMs, 'leaseMs', 'must exceed timeoutMs');
-  check(typeof out.fetch === 'function', 'fetch'); // the seams' other functions are checked by their types
+  check(v.leaseMs > v.timeoutMs, 'leaseMs', 'must exceed timeoutMs');
+  check(typeof v.fetch === 'function', 'fetch'); // the other seams are functions by their types
+}
+
+/** Applies the defaults (no checks: see validateSettings). */
+export function resolveSettings(s: CoreSettings): ResolvedSettings {
+  const out = { ...s, host: s.host?.replace(/\/+$/, '') } as ResolvedSettings & Record<string, unknown>;
+  out.fetch ??= (globalThis as { fetch?: FetchLike }).fetch!;
+  out.storage ??= memoryStorage();
+  for (const k in DEFAULTS) out[k] ??= DEFAULTS[k as keyof typeof DEFAULTS];
   return out;
 }

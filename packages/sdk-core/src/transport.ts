@@ -20,5 +20,5 @@ export type FetchLike = (url: string, init: RequestInitLike) => Promise<Response
 /** Gzips a body; returns null when compression is not available. */
 export type Compress = (body: string) => Promise<Uint8Array | null>;
 
-/** Hands a body to the browser to send after the page is gone; false when it refused. */
-export type SendBeacon = (url: string, body: string) => boolean;
+/** Hands a body to the browser to send after the page is gone. */
+export type SendBeacon = (url: string, body: string) => void;

@@ -5,7 +5,12 @@ import { Agent, fetch as undiciFetch } from 'undici';
 
 /** undici fetch over one keep-alive connection pool. */
 export function undiciTransport(agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 })): FetchLike {
-  return (url, init) => undiciFetch(url, { ...init, dispatcher: agent }) as Promise<ResponseLike>;
+  return (url, init) =>
+    undiciFetch(url, {
+      ...init,
+      signal: init.signal as AbortSignal,
+      dispatcher: agent,
+    }) as Promise<ResponseLike>;
 }
 
 const gzipAsync = promisify(gzipCb);
