@@ -82,11 +82,12 @@ export async function startServer(
     : undefined;
   analysis?.start();
   // Load the model now: a missing or broken model is reported once, clearly, at start-up. Ingest goes
-  // on; texts wait unscored in the database until the model is fixed and the collector restarted.
+  // on; texts wait unscored in the database, and the pool tries the model again every 30 s, so fixing
+  // the files is enough (no restart).
   analysis?.pool.warmUp().catch((err) => {
     logger.error(
       { modelDir: analysis.pool.modelSource, reason: analysis.pool.failure ?? (err as Error).message },
-      'sentiment model could not be loaded: analysis is paused, ingest continues',
+      'sentiment model could not be loaded: analysis is paused (retried every 30 s), ingest continues',
     );
   });
   // Rate limits are shared by every instance through Redis when REDIS_URL is set.

@@ -30,6 +30,8 @@ export interface DispatcherOptions {
  */
 export class Dispatcher {
   private running = false;
+  /** True while the pool is unavailable (set when a batch had to be released). */
+  private paused = false;
   private wakeUp: (() => void) | undefined;
   private readonly loops: Promise<void>[] = [];
   private readonly o: Required<Omit<DispatcherOptions, 'onAnalyzed'>> & Pick<DispatcherOptions, 'onAnalyzed'>;
@@ -106,12 +108,15 @@ export class Dispatcher {
       results = await this.o.predictor.predict(rows.map((r) => r.content));
     } catch (err) {
       if (!this.o.predictor.pool.available) {
-        // The pool is down: not the rows' fault. Give them back untouched and back off.
+        // The pool is down: not the rows' fault. Give them back untouched and back off. Said once
+        // per outage, not at every retry.
         await this.o.store.release(rows.map((r) => r.id));
-        this.o.logger.warn(
-          { rows: rows.length, reason: this.o.predictor.pool.failure },
-          'analysis: pool unavailable, rows released',
-        );
+        if (!this.paused)
+          this.o.logger.warn(
+            { rows: rows.length, reason: this.o.predictor.pool.failure },
+            'analysis: pool unavailable, rows released; retrying',
+          );
+        this.paused = true;
         await new Promise((r) => setTimeout(r, this.o.idleMs * 4));
         return;
       }
@@ -129,6 +134,8 @@ export class Dispatcher {
       this.o.logger.warn({ rows: rows.length, failed: failed.length, reason }, 'analysis: text failed');
       return;
     }
+    if (this.paused) this.o.logger.info('analysis: pool available again, scoring resumed');
+    this.paused = false;
     const written = await this.o.store.complete(
       rows.map((r, i) => {
         const p = results[i]!;

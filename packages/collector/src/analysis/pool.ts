@@ -17,6 +17,8 @@ export interface SentimentPoolOptions {
   filename?: string;
   /** Opens after consecutive timeouts or worker failures; predict then answers 503 at once. */
   breaker?: CircuitBreaker;
+  /** After the model failed to load, how long before a task may try it again (ms). Default 30 s. */
+  modelRetryMs?: number;
 }
 
 /** Scores texts on a Piscina thread pool; the model is loaded once per worker thread. */
@@ -27,6 +29,8 @@ export class SentimentPool {
   private readonly modelDir: string | undefined;
   private closed = false;
   private healthy = true;
+  private failedAt = 0;
+  private readonly modelRetryMs: number;
   readonly breaker: CircuitBreaker;
 
   constructor(opts: SentimentPoolOptions = {}) {
@@ -40,15 +44,22 @@ export class SentimentPool {
     this.timeoutMs = opts.taskTimeoutMs ?? 10_000;
     this.breaker = opts.breaker ?? new CircuitBreaker({ name: 'analysis', isFailure: isPoolFailure });
     this.modelDir = opts.modelDir;
+    this.modelRetryMs = opts.modelRetryMs ?? 30_000;
     this.modelName = opts.modelDir ? (opts.modelDir.split('/').pop() ?? 'custom') : 'heed-default';
   }
 
   /** Why the model is unusable (e.g. its files are missing), once a task has failed for that reason. */
   failure: string | undefined;
 
-  /** False after close() or after the model failed to load/run; predict then answers 503. */
+  /**
+   * False after close(), while the breaker is open, or for `modelRetryMs` after the model failed to
+   * load or run; predict then answers 503. After that wait the next task tries the model again (a
+   * worker does not cache a failed load), so a model that was missing or broken and is then fixed
+   * is picked up without a restart.
+   */
   get available(): boolean {
-    return !this.closed && this.healthy && this.breaker.state !== 'open';
+    const modelOk = this.healthy || Date.now() - this.failedAt >= this.modelRetryMs;
+    return !this.closed && modelOk && this.breaker.state !== 'open';
   }
 
   /** Loads the model in a worker now, so that a broken model is found at start-up. */
@@ -74,11 +85,13 @@ export class SentimentPool {
           (await this.pool.run(task, { signal: AbortSignal.timeout(this.timeoutMs) })) as SentimentResult[],
       );
       this.healthy = true;
+      this.failure = undefined;
       return results;
     } catch (err) {
       if (err instanceof HeedError) throw err; // the breaker is open
       if (isModelFailure(err)) {
         this.healthy = false;
+        this.failedAt = Date.now();
         this.failure = err instanceof Error ? err.message : String(err);
       }
       throw new HeedError('service_unavailable', 'The analysis pool could not score the texts', {
