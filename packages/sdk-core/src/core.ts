@@ -56,11 +56,17 @@ function hash01(s: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-/** `AbortSignal.timeout`, in browsers since 2022 and in Node 17.3+ (typed here: no DOM/Node types). */
-const { AbortSignal: Signal } = globalThis as unknown as { AbortSignal?: { timeout?(ms: number): unknown } };
+/**
+ * Web APIs that browsers and Node 20 both have (typed here: this package has no DOM/Node types):
+ * `AbortSignal.timeout` (browsers since 2022) and TextEncoder.
+ */
+const { AbortSignal: Signal, TextEncoder: Encoder } = globalThis as unknown as {
+  AbortSignal?: { timeout?(ms: number): unknown };
+  TextEncoder: new () => { encode(s: string): Uint8Array };
+};
 
-/** UTF-8 size of a value's JSON text (well-formed: JSON.stringify escapes lone surrogates). */
-const jsonBytes = (value: unknown): number => encodeURI(JSON.stringify(value)).split(/%..|./).length - 1;
+/** UTF-8 size of a value's JSON text. */
+const jsonBytes = (value: unknown): number => new Encoder().encode(JSON.stringify(value)).length;
 
 /** Creates a Core. Throws ValidationError when a setting is wrong: the only time the SDK throws. */
 export function createCore(settings: CoreSettings): Core {
