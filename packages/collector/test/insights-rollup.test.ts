@@ -427,10 +427,33 @@ describe('rollup refresh on PostgreSQL waits for writers in flight', () => {
     } finally {
       writer.release();
     }
+    // A writer that stays in flight longer than the refresher waits (500 ms): the organization is left
+    // marked for the next pass, and nothing is lost.
+    const slow = await pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query(
+        `INSERT INTO customer_interactions (organization_id, customer_id, message_id, "timestamp", channel, event_type)
+         VALUES ($1, $2, 'd', $3, 'web', 'Page View')`,
+        [org, customer, new Date(T0 + 4 * DAY)],
+      );
+      await storage.ingest(org, [
+        row({ messageId: 'e', externalId: 'x', timestamp: new Date(T0 + 5 * DAY) }),
+      ]);
+      // (that ingest committed while the slow writer is in flight: shared locks do not conflict)
+      const started = Date.now();
+      expect(await storage.rollups.refresh()).toBe(0);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(await storage.rollups.backlog()).toBe(1); // day 5; day 4 is not committed yet
+      await slow.query('COMMIT');
+    } finally {
+      slow.release();
+    }
+    expect(await storage.rollups.refresh()).toBe(2);
     const f: InsightFilters = { organizationId: org, from: new Date(T0), to: new Date(T0 + 7 * DAY) };
     const api = await apiTrends(storage, f, 'day', 'channel');
     expectSame(api, await rawTrends(storage, f, 'day', 'channel'));
-    expect(api.reduce((sum, p) => sum + p.count, 0)).toBe(3);
+    expect(api.reduce((sum, p) => sum + p.count, 0)).toBe(5);
     expect(await storage.rollups.backlog()).toBe(0);
   });
 });

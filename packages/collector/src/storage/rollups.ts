@@ -23,6 +23,8 @@ export const ROLLUP_DAY_MS = 86_400_000;
 const DAYS_PER_TX = 7;
 /** The advisory lock class of the rollup (the writers' triggers take it shared per organization). */
 const LOCK_CLASS = 7_265_656;
+/** How long the refresher waits for an organization's writers before leaving it for the next pass. */
+const LOCK_TIMEOUT_MS = 500;
 
 const startOfDay = (d: Date) => Math.floor(d.getTime() / ROLLUP_DAY_MS) * ROLLUP_DAY_MS;
 
@@ -60,8 +62,18 @@ export class PostgresRollups implements RollupStore {
     try {
       await client.query('BEGIN');
       // Waits for the organization's writers in flight (their changes are then committed and seen by
-      // the statements below); new writers wait until this transaction ends, then mark again.
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [LOCK_CLASS, org]);
+      // the statements below); new writers wait until this transaction ends, then mark again. A writer
+      // waiting behind this lock may hold what another writer in flight waits for: give up before the
+      // deadlock detector (1 s) could pick a writer as the victim, and try again on the next pass.
+      await client.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT_MS}ms'`);
+      try {
+        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2::text))', [LOCK_CLASS, org]);
+      } catch (err) {
+        if ((err as { code?: string }).code !== '55P03') throw err;
+        await client.query('ROLLBACK');
+        return 0;
+      }
+      await client.query('SET LOCAL lock_timeout = 0');
       const { rows } = await client.query<{ day: Date }>(
         `DELETE FROM interaction_rollup_dirty d
           WHERE d.organization_id = $1 AND d.day IN (

@@ -48,8 +48,9 @@ BEGIN
   FOR o IN SELECT DISTINCT x FROM unnest(orgs) x ORDER BY x LOOP
     PERFORM pg_advisory_xact_lock_shared(7265656, hashtext(o::text));
   END LOOP;
+  -- In key order: two writers creating the same new marks never wait on each other in a cycle.
   INSERT INTO interaction_rollup_dirty (organization_id, day)
-  SELECT DISTINCT o2, d FROM unnest(orgs, days) AS v(o2, d)
+  SELECT DISTINCT o2, d FROM unnest(orgs, days) AS v(o2, d) ORDER BY o2, d
   ON CONFLICT DO NOTHING;
 END;
 $$;
