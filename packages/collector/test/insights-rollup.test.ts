@@ -297,6 +297,25 @@ describe.each(DIALECTS)('insights trends from the daily rollup on %s', (dialect)
     await expectApiEqualsRaw();
   });
 
+  it('forgets the rollup of truncated interactions (PostgreSQL TRUNCATE fires no delete trigger)', async () => {
+    const f: InsightFilters = { organizationId: org, from: new Date(T0), to: new Date(T0 + 40 * DAY) };
+    const scratch = await freshDatabase(dialect);
+    try {
+      const o = await scratch.storage.createOrganization('T', 't');
+      await scratch.storage.ingest(o, [row({ messageId: 't-1', timestamp: new Date(T0 + 2 * DAY) })]);
+      await scratch.storage.rollups.refresh();
+      const g = { ...f, organizationId: o };
+      expect((await apiTrends(scratch.storage, g, 'day', 'none')).length).toBe(1);
+      await exec(
+        scratch.storage,
+        dialect === 'postgres' ? 'TRUNCATE customer_interactions' : 'DELETE FROM customer_interactions',
+      );
+      expect(await apiTrends(scratch.storage, g, 'day', 'none')).toEqual([]);
+    } finally {
+      await scratch.drop();
+    }
+  });
+
   it('keeps organizations apart in the rollup', async () => {
     const f = (organizationId: string): InsightFilters => ({
       organizationId,

@@ -96,6 +96,17 @@ CREATE TRIGGER interactions_rollup_update AFTER UPDATE ON customer_interactions
 CREATE TRIGGER interactions_rollup_delete AFTER DELETE ON customer_interactions
   REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION heed_rollup_mark_deleted();
 
+-- TRUNCATE fires no DELETE trigger: the rollup of every organization goes with the rows.
+CREATE FUNCTION heed_rollup_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM interaction_daily_rollups;
+  DELETE FROM interaction_rollup_dirty;
+  RETURN NULL;
+END;
+$$;
+CREATE TRIGGER interactions_rollup_truncate AFTER TRUNCATE ON customer_interactions
+  FOR EACH STATEMENT EXECUTE FUNCTION heed_rollup_truncated();
+
 -- Trends split by segment use the customer's current segment: a change re-marks the customer's days.
 CREATE FUNCTION heed_rollup_mark_segment() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
