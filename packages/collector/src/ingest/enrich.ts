@@ -121,12 +121,39 @@ export interface RequestFacts {
 
 const CONTENT_KEYS = ['content', 'text', 'message'];
 
+/**
+ * The page context with what its URL says filled in: `page.path`, `page.search` and `campaign`
+ * (the `utm_*` parameters: `utm_campaign` becomes `name`, any other `utm_x` becomes `x`). The
+ * browser SDK sends only `page.url` (with referrer and title) to stay small, and the collector
+ * derives the rest here, as the SDK's page used to. Fields the event carries itself are kept, and
+ * a context without a parsable `page.url` is returned as it is.
+ */
+export function withPageFromUrl(context: JsonObject): JsonObject {
+  const page = context.page;
+  if (!isPlainObject(page) || typeof page.url !== 'string') return context;
+  let url: URL;
+  try {
+    url = new URL(page.url);
+  } catch {
+    return context;
+  }
+  const out: JsonObject = { ...context, page: { path: url.pathname, search: url.search, ...page } };
+  if (context.campaign === undefined) {
+    const campaign: JsonObject = {};
+    url.searchParams.forEach((v, k) => {
+      if (k.startsWith('utm_')) campaign[k === 'utm_campaign' ? 'name' : k.slice(4)] = v;
+    });
+    if (Object.keys(campaign).length > 0) out.campaign = campaign;
+  }
+  return out;
+}
+
 /** Metadata stored with an interaction: properties and context plus what the collector derived. */
 export function buildMetadata(e: NormalizedEvent, req: RequestFacts): JsonObject {
   // The text used as content is stored in its own column, not twice.
   const contentKey = CONTENT_KEYS.find((k) => typeof e.properties[k] === 'string') ?? '';
   const { [contentKey]: _content, ...properties } = e.properties;
-  const meta: JsonObject = { type: e.type, properties, context: e.context };
+  const meta: JsonObject = { type: e.type, properties, context: withPageFromUrl(e.context) };
   if (e.userId) meta.userId = e.userId;
   if (e.anonymousId) meta.anonymousId = e.anonymousId;
   if (Object.keys(e.traits).length > 0) meta.traits = e.traits;

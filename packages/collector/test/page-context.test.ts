@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withPageFromUrl } from '../src/ingest/enrich.js';
+import { appWithOrg, event } from './app.js';
+import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
+
+/**
+ * The browser SDK sends `context.page.url` without path, search or campaign; the collector derives
+ * them from the URL at ingest, exactly as the SDK derived them from `location` before.
+ */
+describe('withPageFromUrl', () => {
+  it('derives path, search and the utm_* campaign (utm_campaign as name)', () => {
+    const url =
+      'https://shop.example/pricing/team?utm_source=news&utm_campaign=spring&plan=pro&utm_x_y=1#faq';
+    expect(withPageFromUrl({ channel: 'web', page: { url, title: 'Pricing' } })).toEqual({
+      channel: 'web',
+      page: {
+        url,
+        title: 'Pricing',
+        path: '/pricing/team',
+        search: '?utm_source=news&utm_campaign=spring&plan=pro&utm_x_y=1',
+      },
+      campaign: { source: 'news', name: 'spring', x_y: '1' },
+    });
+  });
+
+  it('leaves no campaign without utm_ parameters, and an empty search without a query', () => {
+    expect(withPageFromUrl({ page: { url: 'https://shop.example/' } })).toEqual({
+      page: { url: 'https://shop.example/', path: '/', search: '' },
+    });
+  });
+
+  it('keeps what the event carries, and contexts without a parsable URL as they are', () => {
+    const own = {
+      page: { url: 'https://a.example/x?utm_source=s', path: '/own', search: '' },
+      campaign: { name: 'c' },
+    };
+    expect(withPageFromUrl(own)).toEqual(own);
+    for (const ctx of [{}, { page: 'x' }, { page: { url: 42 } }, { page: { url: 'not a url' } }])
+      expect(withPageFromUrl(ctx)).toBe(ctx);
+  });
+});
+
+describe.each(DIALECTS)('page context derived at ingest on %s', (dialect) => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase(dialect);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('stores path, search and campaign for an event that sends only page.url', async () => {
+    const { app, organizationId, writeKey } = await appWithOrg(db.storage);
+    const url = 'https://shop.example/pricing?utm_campaign=spring&utm_medium=email';
+    const res = await app.request('/v1/batch', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${writeKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        batch: [
+          event({
+            type: 'page',
+            name: 'Pricing',
+            properties: {},
+            context: { channel: 'web', page: { url, referrer: '', title: 'Pricing' } },
+          }),
+          event({
+            type: 'page',
+            name: 'Home',
+            properties: {},
+            context: { channel: 'web', page: { url: 'https://shop.example/' } },
+          }),
+        ],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const rows = await db.storage.listInteractions({ organizationId, limit: 10 });
+    const contexts = rows.map((r) => r.metadata.context);
+    expect(contexts).toContainEqual({
+      channel: 'web',
+      page: {
+        url,
+        referrer: '',
+        title: 'Pricing',
+        path: '/pricing',
+        search: '?utm_campaign=spring&utm_medium=email',
+      },
+      campaign: { name: 'spring', medium: 'email' },
+    });
+    expect(contexts).toContainEqual({
+      channel: 'web',
+      page: { url: 'https://shop.example/', path: '/', search: '' },
+    });
+  });
+});
