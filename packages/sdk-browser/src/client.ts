@@ -4,10 +4,11 @@ import {
   type CoreEvents,
   type CoreSettings,
   check,
-  createCoreUnchecked,
+  createEngine,
   type EventFields,
   type Listener,
   type QueueStorage,
+  resolveSettings,
   validateSettings,
 } from '@heed/sdk-core';
 import { pageContext } from './context.js';
@@ -91,17 +92,19 @@ export function createClient(settings: BrowserSettings): Heed {
   } = settings;
   const store = kv('heed_');
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const core = createCoreUnchecked({
-    storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
-    compress: useGzip ? gzip : undefined,
-    ...rest,
-    optedOut:
-      rest.optedOut ||
-      (respectDoNotTrack && (nav.doNotTrack === '1' || nav.globalPrivacyControl)) ||
-      store.get('optout') === true,
-    beacon,
-    context: pageContext,
-  } as CoreSettings);
+  const core = createEngine(
+    resolveSettings({
+      storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
+      compress: useGzip ? gzip : undefined,
+      ...rest,
+      optedOut:
+        rest.optedOut ||
+        (respectDoNotTrack && (nav.doNotTrack === '1' || nav.globalPrivacyControl)) ||
+        store.get('optout') === true,
+      beacon,
+      context: pageContext,
+    } as CoreSettings),
+  );
   let user = loadUser(store);
   const setOptOut = (out: boolean) => {
     store.set('optout', out);

@@ -4,7 +4,7 @@ import { backoffDelay, parseRetryAfter } from './backoff.js';
 import { batchBody } from './delivery.js';
 import type { CoreEvents, DropReason, ErrorCode, Listener } from './events.js';
 import { type CoreSettings, type ResolvedSettings, resolveSettings, validateSettings } from './settings.js';
-import type { QueueEntry } from './storage.js';
+import type { QueueEntry, QueueStorage } from './storage.js';
 import { cancel, later } from './timers.js';
 
 /** How many events wait, and when the next may be sent: 0 when one is free now, null when none wait. */
@@ -15,18 +15,15 @@ export interface QueueStats {
 
 /**
  * The platform-free engine behind both SDKs: it queues, batches, sends, retries and reports.
- * No method throws; problems are emitted as `error` and `dropped` events.
+ * No method throws; problems are emitted as `error` and `dropped` events. The browser's `<script>`
+ * build uses it alone; sdk-node uses the Core below, which adds what a server process needs.
  */
-export interface Core {
-  /** The settings with their defaults applied. */
-  readonly settings: ResolvedSettings;
-  /** True after close(), or after a 401/403 (or another 4xx retrying cannot fix): this client sends nothing more. */
-  readonly stopped: boolean;
+export interface Engine {
   /** Listens to `delivered`, `dropped` and `error`; returns an unsubscribe function. */
   on<K extends keyof CoreEvents>(type: K, fn: Listener<K>): () => void;
   /**
    * Applies consent, sampling, beforeSend and validation, then queues the event.
-   * Resolves once it is stored or dropped (with `backpressure`, once there is room); never rejects.
+   * Resolves once it is stored or dropped; never rejects.
    */
   enqueue(event: HeedEvent): Promise<void>;
   /**
@@ -43,10 +40,23 @@ export interface Core {
   /** Stops queueing new events (they are dropped with reason `opted_out`). */
   optOut(): void;
   optIn(): void;
+}
+
+/** The engine with what sdk-node adds on top: its settings, its state, queue stats and close(). */
+export interface Core extends Engine {
+  /** The settings with their defaults applied. */
+  readonly settings: ResolvedSettings;
+  /** True after close(), or after a 401/403 (or another 4xx retrying cannot fix): this client sends nothing more. */
+  readonly stopped: boolean;
   /** The queue's size and next due time (the whole store, shared with other clients). */
   stats(): Promise<QueueStats>;
-  /** Stops the timer and all sending for good (see `shutdown` to deliver first). */
+  /** Stops all sending for good (see `shutdown` to deliver first). */
   close(): void;
+}
+
+/** The engine's run state, shared with its owner: `stopped` is set by a 401/403, or by Core.close(). */
+export interface RunState {
+  stopped: boolean;
 }
 
 /** FNV-1a: a stable hash so sampling keeps or leaves out all of one user's events. */
@@ -77,6 +87,32 @@ export function createCore(settings: CoreSettings): Core {
 /** Creates a Core from settings that were checked already (see validateSettings). */
 export function createCoreUnchecked(settings: CoreSettings): Core {
   const s = resolveSettings(settings);
+  const run: RunState = { stopped: false };
+  return {
+    ...createEngine(s, run),
+    settings: s,
+    get stopped() {
+      return run.stopped;
+    },
+    stats: () => queueStats(s.storage),
+    close() {
+      run.stopped = true; // a timer still pending finds nothing to do (and does not keep Node alive)
+    },
+  };
+}
+
+/** The size of a queue, and when its next entry may be sent (0: now; null: the queue is empty). */
+const queueStats = (edit: QueueStorage) =>
+  edit((list): QueueStats => {
+    const next = list.reduce((m, e) => Math.min(m, e.until), list[0]?.until ?? 0);
+    return { size: list.length, nextAt: list[0] ? (next > Date.now() ? next : 0) : null };
+  });
+
+/**
+ * The engine, from resolved settings that were checked already (see validateSettings). `run` is
+ * the caller's view of its state; the browser's script build leaves it out.
+ */
+export function createEngine(s: ResolvedSettings, run: RunState = { stopped: false }): Engine {
   const { storage: edit } = s;
   /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
   const envelope = 78 + jsonBytes(s.writeKey);
@@ -89,7 +125,6 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
   let draining: Promise<void> | null = null;
   let dirty = false;
   let queued = 0;
-  let stopped = false;
   let optedOut = s.optedOut;
   let gate: Promise<unknown> = Promise.resolve();
 
@@ -113,12 +148,6 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
 
   const fail = (code: ErrorCode, e: unknown, status?: number) =>
     emit('error', { code, message: `${(e as Error)?.message ?? e}`, status });
-
-  const stats = () =>
-    edit((list): QueueStats => {
-      const next = list.reduce((m, e) => Math.min(m, e.until), list[0]?.until ?? 0);
-      return { size: list.length, nextAt: list[0] ? (next > Date.now() ? next : 0) : null };
-    });
 
   /**
    * Leases the oldest free entries that fit one request (count and bytes) and returns copies.
@@ -188,8 +217,8 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
       draining = null; // in the same step as the last check: no kick can slip between
       try {
         // Wake up again when the next retry is due, or after flushInterval for events still free.
-        const { size, nextAt } = await stats();
-        if (size > 0 && !stopped)
+        const { size, nextAt } = await queueStats(edit);
+        if (size > 0 && !run.stopped)
           schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
       } catch (e) {
         fail('storage', e);
@@ -201,7 +230,7 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
   async function drain(): Promise<void> {
     queued = 0;
     try {
-      while (!stopped) {
+      while (!run.stopped) {
         const batch = await claim();
         if (batch.length === 0) return;
         for (const e of batch) unsent.set(e.id, e);
@@ -273,7 +302,7 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
     }
     // 401, 403, or another 4xx than 400: retrying cannot fix it; stop, keeping the events.
     if (status > 299 && status !== 400) {
-      stopped = true;
+      run.stopped = true;
       await release(batch);
       fail('unauthorized', message, status);
       return false;
@@ -293,10 +322,6 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
   }
 
   return {
-    settings: s,
-    get stopped() {
-      return stopped;
-    },
     on(type, fn) {
       const l: [keyof CoreEvents, Listener<never>] = [type, fn];
       listeners.add(l);
@@ -347,7 +372,7 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
     // calls made before flush() are stored first
     flush: () => gate.catch(() => {}).then(kick),
     flushOnUnload() {
-      if (!s.beacon || stopped) return;
+      if (!s.beacon || run.stopped) return;
       try {
         const batch: HeedEvent[] = [];
         let bytes = envelope;
@@ -366,11 +391,6 @@ export function createCoreUnchecked(settings: CoreSettings): Core {
     },
     optIn() {
       optedOut = false;
-    },
-    stats,
-    close() {
-      stopped = true;
-      cancel(timer);
     },
   };
 }

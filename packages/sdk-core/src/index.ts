@@ -1,7 +1,15 @@
 export { backoffDelay, MAX_RETRY_AFTER_MS, parseRetryAfter } from './backoff.js';
 export type { EventFields, Library } from './builder.js';
 export { buildEvent } from './builder.js';
-export { type Core, createCore, createCoreUnchecked, type QueueStats } from './core.js';
+export {
+  type Core,
+  createCore,
+  createCoreUnchecked,
+  createEngine,
+  type Engine,
+  type QueueStats,
+  type RunState,
+} from './core.js';
 export { batchBody } from './delivery.js';
 export type { CoreEvents, DropReason, ErrorCode, Listener } from './events.js';
 export type { CoreSettings, ResolvedSettings } from './settings.js';
