@@ -1,13 +1,9 @@
 import type { Compress, SendBeacon } from '@heed/sdk-core';
 
-/** Gzip with CompressionStream, where the browser has it. */
+/** Gzip with CompressionStream, where the browser has it (Response turns text into a byte stream and back). */
 export const gzip: Compress = async (body) =>
   self.CompressionStream
-    ? new Uint8Array(
-        await new Response(
-          new Blob([body]).stream().pipeThrough(new CompressionStream('gzip')),
-        ).arrayBuffer(),
-      )
+    ? new Response(new Response(body).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
     : null;
 
 /**

@@ -216,10 +216,9 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       }
       draining = null; // in the same step as the last check: no kick can slip between
       try {
-        // Wake up again when the next retry is due, or after flushInterval for events still free.
+        // Wake up again when the next retry is due, or after flushInterval for events free now (nextAt 0).
         const { size, nextAt } = await queueStats(edit);
-        if (size > 0 && !run.stopped)
-          schedule(Math.max(nextAt ?? 0, Date.now() + (nextAt ? 0 : s.flushInterval)));
+        if (size > 0 && !run.stopped) schedule(nextAt || Date.now() + s.flushInterval);
       } catch (e) {
         fail('storage', e);
       }
@@ -248,7 +247,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     let body: Partial<BatchResponse> = {};
     let retryAfterMs: number | null = null;
     try {
-      let data: string | Uint8Array = batchBody(batch.map((e) => e.event));
+      let data: string | Uint8Array | ArrayBuffer = batchBody(batch.map((e) => e.event));
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         authorization: `Bearer ${s.writeKey}`,
@@ -309,12 +308,14 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     }
     // 2xx, or 400: the items with per-item details were rejected and the collector stored the
     // others. A 400 without any per-item detail rejects every item (retrying cannot help).
-    const details = status === 400 && Array.isArray(body.details) ? body.details : [];
-    const perItem = details.filter((d) => Number.isInteger(d?.index) && batch[d.index!]);
-    const bad =
-      status === 400 ? batch.filter((_, i) => !perItem[0] || perItem.some((d) => d.index === i)) : [];
     await settle(batch, []);
-    drop('rejected', bad, perItem[0] ? perItem : details[0] ? details : [{ field: '', message }]);
+    let bad: QueueEntry[] = [];
+    if (status === 400) {
+      const details = Array.isArray(body.details) ? body.details : [];
+      const perItem = details.filter((d) => Number.isInteger(d?.index) && batch[d.index!]);
+      bad = perItem[0] ? batch.filter((_, i) => perItem.some((d) => d.index === i)) : batch;
+      drop('rejected', bad, perItem[0] ? perItem : details[0] ? details : [{ field: '', message }]);
+    }
     const good = batch.filter((e) => !bad.includes(e)).map((e) => e.id);
     if (good.length > 0)
       emit('delivered', { count: good.length, duplicates: Number(body.duplicates) || 0, messageIds: good });

@@ -8,7 +8,7 @@ export interface ResponseLike {
 export interface RequestInitLike {
   method: 'POST';
   headers: Record<string, string>;
-  body: string | Uint8Array;
+  body: string | Uint8Array | ArrayBuffer;
   keepalive?: boolean;
   /** Aborts the request after `timeoutMs` (an AbortSignal). */
   signal?: unknown;
@@ -18,7 +18,7 @@ export interface RequestInitLike {
 export type FetchLike = (url: string, init: RequestInitLike) => Promise<ResponseLike>;
 
 /** Gzips a body; returns null when compression is not available. */
-export type Compress = (body: string) => Promise<Uint8Array | null>;
+export type Compress = (body: string) => Promise<Uint8Array | ArrayBuffer | null>;
 
 /** Hands a body to the browser to send after the page is gone. */
 export type SendBeacon = (url: string, body: string) => void;
