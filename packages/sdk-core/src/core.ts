@@ -113,7 +113,8 @@ const queueStats = (edit: QueueStorage) =>
  * the caller's view of its state; the browser's script build leaves it out.
  */
 export function createEngine(s: ResolvedSettings, run: RunState = { stopped: false }): Engine {
-  const { storage: edit } = s;
+  // fetch is called detached: a browser's fetch refuses any other `this` than the window
+  const { storage: edit, fetch: send } = s;
   /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
   const envelope = 78 + jsonBytes(s.writeKey);
   const url = `${s.host}/v1/batch`;
@@ -169,12 +170,11 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     });
 
   /**
-   * Settles claimed entries in one storage step: `gone` are removed for good (and reported as
-   * dropped when a reason is given), `back` are written back with their new attempts and until.
+   * Settles a claimed batch in one storage step: the entries in `keep` are written back (with
+   * their new attempts and until), the others leave the queue, and this client's unsent list.
    */
-  async function settle(gone: QueueEntry[], back: QueueEntry[], reason?: DropReason): Promise<void> {
-    const next = new Map<string, QueueEntry | 0>(gone.map((e) => [e.id, 0]));
-    for (const e of back) next.set(e.id, e);
+  async function settle(batch: QueueEntry[], keep: QueueEntry[] = []): Promise<void> {
+    const next = new Map<string, QueueEntry | false>(batch.map((e) => [e.id, keep.includes(e) && e]));
     await edit((list) => {
       let n = 0;
       for (const stored of list) {
@@ -183,16 +183,14 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       }
       list.length = n;
     });
-    for (const e of gone) unsent.delete(e.id);
-    if (reason) drop(reason, gone);
+    for (const [id, e] of next) if (!e) unsent.delete(id);
   }
 
-  /** Puts entries back, free to be claimed at once. */
-  const release = (entries: QueueEntry[]) =>
-    settle(
-      [],
-      entries.map((e) => ({ ...e, until: 0 })),
-    );
+  /** Puts claimed entries back, free to be claimed again at once. */
+  const release = (entries: QueueEntry[]) => {
+    for (const e of entries) e.until = 0;
+    return settle(entries, entries);
+  };
 
   function schedule(at: number): void {
     if (timer !== undefined && timerAt <= at) return;
@@ -257,7 +255,6 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         data = gz;
         headers['content-encoding'] = 'gzip';
       }
-      const send = s.fetch; // called detached: a browser's fetch refuses any other `this` than the window
       const res = await send(url, {
         method: 'POST',
         headers,
@@ -281,17 +278,18 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         const delay = backoffDelay(++e.attempts, s.retryBaseMs, s.retryCapMs);
         e.until = Date.now() + Math.max(1, retryAfterMs ?? delay);
       }
-      await settle(
-        batch.filter((e) => !left.includes(e)),
-        left,
+      await settle(batch, left);
+      drop(
         'retries_exhausted',
+        batch.filter((e) => !left.includes(e)),
       );
       return false;
     }
     // 413: split the batch; one event alone that is still too large is dropped.
     if (status === 413) {
       if (batch.length === 1) {
-        await settle(batch, [], 'too_large');
+        await settle(batch);
+        drop('too_large', batch);
         return true;
       }
       const rest = batch.splice(Math.ceil(batch.length / 2));
@@ -308,7 +306,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     }
     // 2xx, or 400: the items with per-item details were rejected and the collector stored the
     // others. A 400 without any per-item detail rejects every item (retrying cannot help).
-    await settle(batch, []);
+    await settle(batch);
     let bad: QueueEntry[] = [];
     if (status === 400) {
       const details = Array.isArray(body.details) ? body.details : [];
