@@ -7,7 +7,7 @@ import { buildSnippet } from './server.js';
  * section of bench/RESULTS.md), so this guard is a ratchet at today's exact size: it fails as soon
  * as the snippet grows by a byte. Lower it with every cut, down to the 3.5 KB target.
  */
-const BUDGET_BYTES = 3_938;
+const BUDGET_BYTES = 3_902;
 
 it('the <script> build stays within its min+gzip budget', async () => {
   const code = await buildSnippet(); // the real minified IIFE of tsup.config.ts

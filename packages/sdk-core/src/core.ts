@@ -214,9 +214,10 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       }
       draining = null; // in the same step as the last check: no kick can slip between
       try {
-        // Wake up again when the next retry is due, or after flushInterval for events free now (nextAt 0).
-        const { size, nextAt } = await queueStats(edit);
-        if (size > 0 && !run.stopped) schedule(nextAt || Date.now() + s.flushInterval);
+        // Wake up again when the next retry is due, or after flushInterval for events free now.
+        const next = await edit((list) => list.reduce((m, e) => Math.min(m, e.until), Infinity));
+        if (next < Infinity && !run.stopped)
+          schedule(next > Date.now() ? next : Date.now() + s.flushInterval);
       } catch (e) {
         fail('storage', e);
       }
