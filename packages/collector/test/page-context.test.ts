@@ -1,3 +1,4 @@
+import type { JsonObject } from '@heed/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withPageFromUrl } from '../src/ingest/enrich.js';
 import { appWithOrg, event } from './app.js';
@@ -35,8 +36,8 @@ describe('withPageFromUrl', () => {
       campaign: { name: 'c' },
     };
     expect(withPageFromUrl(own)).toEqual(own);
-    for (const ctx of [{}, { page: 'x' }, { page: { url: 42 } }, { page: { url: 'not a url' } }])
-      expect(withPageFromUrl(ctx)).toBe(ctx);
+    const others: JsonObject[] = [{}, { page: 'x' }, { page: { url: 42 } }, { page: { url: 'not a url' } }];
+    for (const ctx of others) expect(withPageFromUrl(ctx)).toBe(ctx);
   });
 });
 
