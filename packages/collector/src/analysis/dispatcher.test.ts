@@ -137,6 +137,27 @@ describe.each(DIALECTS)('analysis dispatcher on %s', (dialect) => {
     expect(await db.storage.analysis.claim(32, 1000)).toEqual([]);
   });
 
+  it('gives rows back at once when writing the scores fails, and scores them on the next claim', async () => {
+    const rows = [row('write', 'Checkout failed twice today'), row('write', 'Fixed now, thank you')];
+    await db.storage.ingest(org, rows);
+    let failures = 1;
+    const store = Object.create(db.storage.analysis) as typeof db.storage.analysis;
+    store.complete = async (results) => {
+      if (failures-- > 0) throw new Error('deadlock detected');
+      return db.storage.analysis.complete(results);
+    };
+    const d = new Dispatcher({
+      store,
+      predictor: new Predictor(pool, memoryCache()),
+      hub: new Hub(),
+      logger,
+    });
+    expect(await d.runOnce()).toBe(2); // claimed, scored, the write failed: released, not leased
+    expect(await db.storage.analysis.backlog()).toBe(2);
+    expect(await d.runOnce()).toBe(2); // claimable again at once (the lease is 60 s)
+    expect(await db.storage.analysis.backlog()).toBe(0);
+  });
+
   it('gives rows back untouched while the pool is down', async () => {
     const downPool = new SentimentPool({ threads: 1 });
     await downPool.close();

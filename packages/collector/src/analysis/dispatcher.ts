@@ -136,12 +136,8 @@ export class Dispatcher {
     }
     if (this.paused) this.o.logger.info('analysis: pool available again, scoring resumed');
     this.paused = false;
-    const written = await this.o.store.complete(
-      rows.map((r, i) => {
-        const p = results[i]!;
-        return { id: r.id, sentiment: { label: p.label, ...p.scores }, confidence: p.confidence };
-      }),
-    );
+    const written = await this.write(rows, results);
+    if (!written) return;
     const ms = performance.now() - started;
     if (ms > 500) this.o.logger.warn({ rows: rows.length, ms: Math.round(ms) }, 'analysis: slow batch');
     this.o.onAnalyzed?.(written, ms);
@@ -157,6 +153,32 @@ export class Dispatcher {
           processedAt: w.processedAt.toISOString(),
         },
       });
+    }
+  }
+
+  /**
+   * Writes the scores. When that fails (a lost connection, a deadlock victim...), the rows are
+   * given back at once, to be scored again by whichever dispatcher claims them next, instead of
+   * waiting for their lease to run out; null then.
+   */
+  private async write(
+    rows: PendingText[],
+    results: Awaited<ReturnType<Predictor['predict']>>,
+  ): Promise<AnalyzedInteraction[] | null> {
+    try {
+      return await this.o.store.complete(
+        rows.map((r, i) => {
+          const p = results[i]!;
+          return { id: r.id, sentiment: { label: p.label, ...p.scores }, confidence: p.confidence };
+        }),
+      );
+    } catch (err) {
+      this.o.logger.warn(
+        { rows: rows.length, err: errorText(err) },
+        'analysis: writing scores failed, rows released',
+      );
+      await this.o.store.release(rows.map((r) => r.id)).catch(() => {}); // else their lease runs out
+      return null;
     }
   }
 }

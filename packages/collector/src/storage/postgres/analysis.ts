@@ -75,6 +75,11 @@ export class PostgresAnalysis implements AnalysisStore {
       }
       if (perCustomer.size > 0) {
         const ids = [...perCustomer.keys()].sort();
+        // Lock the customers in id order first: an UPDATE ... FROM joins in whatever order its plan
+        // takes, and two dispatchers scoring texts of the same customers would deadlock.
+        await client.query('SELECT 1 FROM customers WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE', [
+          ids,
+        ]);
         // Running mean over the customer's scored interactions.
         await client.query(
           `UPDATE customers AS c
