@@ -6,6 +6,24 @@ import { generateApiKey } from './keys.js';
 import { createLogger } from './logger.js';
 import { type RunningServer, startServer } from './serve.js';
 import { storageFor } from './storage/index.js';
+import type { Storage } from './storage/types.js';
+
+/** A new organization with one write key, for tests: its id and the key's secret. */
+export async function createOrgWithWriteKey(
+  storage: Storage,
+  name = 'Test',
+): Promise<{ organizationId: string; writeKey: string }> {
+  const organizationId = await storage.createOrganization(name, `${name.toLowerCase()}-${Math.random()}`);
+  const key = generateApiKey('write');
+  await storage.createApiKey({
+    organizationId,
+    kind: 'write',
+    name: 'w',
+    keyHash: key.hash,
+    keyPrefix: key.prefix,
+  });
+  return { organizationId, writeKey: key.key };
+}
 
 export interface TestCollector extends RunningServer {
   writeKey: string;
@@ -31,18 +49,10 @@ export async function startCollector(
   });
   const storage = storageFor(config);
   const server = await startServer(config, { logger: createLogger('silent'), storage });
-  const organizationId = await storage.createOrganization('Test', `test-${Date.now()}-${Math.random()}`);
-  const key = generateApiKey('write');
-  await storage.createApiKey({
-    organizationId,
-    kind: 'write',
-    name: 'test',
-    keyHash: key.hash,
-    keyPrefix: key.prefix,
-  });
+  const { organizationId, writeKey } = await createOrgWithWriteKey(storage);
   return {
     ...server,
-    writeKey: key.key,
+    writeKey,
     organizationId,
     async close() {
       await server.close();

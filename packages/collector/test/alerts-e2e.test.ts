@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signPayload } from '../src/analysis/webhook.js';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import type { Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { event } from './app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 
@@ -65,16 +65,7 @@ describe.each(DIALECTS)('alerts from a running collector on %s', (dialect) => {
   });
 
   it('an outage fires HeedHighErrorRate once to the signed webhook, and recovery resolves it', async () => {
-    const organizationId = await db.storage.createOrganization('Alerts', `alerts-${Math.random()}`);
-    const key = generateApiKey('write');
-    await db.storage.createApiKey({
-      organizationId,
-      kind: 'write',
-      name: 'w',
-      keyHash: key.hash,
-      keyPrefix: key.prefix,
-    });
-    const writeKey = key.key;
+    const { organizationId, writeKey } = await createOrgWithWriteKey(db.storage, 'Alerts');
     const send = async (n: number) => {
       for (let i = 0; i < n; i++) {
         const res = await fetch(`${server.url}/v1/batch`, {

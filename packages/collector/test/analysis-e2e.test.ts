@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { createStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { event } from './app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 
@@ -36,16 +36,8 @@ async function serve(db: TestDatabase, analysis: 'on' | 'off') {
   });
   const storage = createStorage({ databaseUrl: config.databaseUrl, sqlitePath: config.sqlitePath });
   const server = await startServer(config, { storage, logger: createLogger('silent') });
-  const organizationId = await storage.createOrganization('E2E', `e2e-${Math.random()}`);
-  const key = generateApiKey('write');
-  await storage.createApiKey({
-    organizationId,
-    kind: 'write',
-    name: 'w',
-    keyHash: key.hash,
-    keyPrefix: key.prefix,
-  });
-  return { server, storage, organizationId, writeKey: key.key, dir };
+  const { organizationId, writeKey } = await createOrgWithWriteKey(storage, 'E2E');
+  return { server, storage, organizationId, writeKey, dir };
 }
 
 async function post(server: RunningServer, writeKey: string, batch: object[]) {

@@ -2,10 +2,10 @@ import { createAnalysis } from '../src/analysis/index.js';
 import { createApp } from '../src/app.js';
 import { secretKey, signAccessToken } from '../src/auth/tokens.js';
 import { memoryCache } from '../src/cache/kv.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { Hub } from '../src/realtime/hub.js';
 import type { Role, Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 
 export const TEST_CONFIG = {
   jwtSecret: 'test-secret-test-secret-test-secret-0000',
@@ -16,18 +16,10 @@ export const TEST_CONFIG = {
 
 /** An in-process app over the given storage, with one organization and its write key. */
 export async function appWithOrg(storage: Storage, name = 'Acme') {
-  const organizationId = await storage.createOrganization(name, `${name.toLowerCase()}-${Math.random()}`);
-  const key = generateApiKey('write');
-  await storage.createApiKey({
-    organizationId,
-    kind: 'write',
-    name: 'w',
-    keyHash: key.hash,
-    keyPrefix: key.prefix,
-  });
+  const { organizationId, writeKey } = await createOrgWithWriteKey(storage, name);
   const hub = new Hub();
   const app = createApp({ storage, logger: createLogger('silent'), hub, config: TEST_CONFIG });
-  return { app, hub, organizationId, writeKey: key.key };
+  return { app, hub, organizationId, writeKey };
 }
 
 /** Creates a user of the organization and returns it with a valid access token. */

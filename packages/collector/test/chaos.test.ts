@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { createStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 import { freePort, type HeedProcess, heedEnv, startCollectorProcess, stopProcess } from './processes.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -29,19 +29,6 @@ interface HeedClient {
 const sdkNode = (): Promise<{ createHeed(settings: Record<string, unknown>): HeedClient }> =>
   import(pathToFileURL(join(import.meta.dirname, '../../sdk-node/dist/index.js')).href);
 
-async function orgWithKey(storage: Storage) {
-  const organizationId = await storage.createOrganization('Chaos', `chaos-${Math.random()}`);
-  const key = generateApiKey('write');
-  await storage.createApiKey({
-    organizationId,
-    kind: 'write',
-    name: 'w',
-    keyHash: key.hash,
-    keyPrefix: key.prefix,
-  });
-  return { organizationId, writeKey: key.key };
-}
-
 const EVENTS = 50_000;
 
 describe.each(DIALECTS)('chaos on %s: kill -9 of `heed start` while the Node SDK sends %#', (dialect) => {
@@ -56,7 +43,7 @@ describe.each(DIALECTS)('chaos on %s: kill -9 of `heed start` while the Node SDK
   });
 
   it(`every one of ${EVENTS.toLocaleString('en')} events is stored exactly once across the crash and restart`, async () => {
-    const { organizationId, writeKey } = await orgWithKey(db.storage);
+    const { organizationId, writeKey } = await createOrgWithWriteKey(db.storage);
     const port = await freePort();
     const env = heedEnv(db, { ANALYSIS: 'off' });
     collector = await startCollectorProcess(env, port);
@@ -114,7 +101,7 @@ describe('chaos: PostgreSQL "restart" (connections cut, refused, then accepted) 
   let organizationId: string;
   beforeAll(async () => {
     db = await freshDatabase('postgres');
-    ({ organizationId, writeKey } = await orgWithKey(db.storage));
+    ({ organizationId, writeKey } = await createOrgWithWriteKey(db.storage));
     proxy = new TcpProxy(Number(new URL(db.databaseUrl!).port || 5432));
     const u = new URL(db.databaseUrl!);
     u.port = String(await proxy.start());

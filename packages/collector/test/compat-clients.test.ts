@@ -5,11 +5,11 @@ import { Analytics } from '@segment/analytics-node';
 import { PostHog } from 'posthog-node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import type { HubEvent } from '../src/realtime/hub.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import type { Customer, Interaction, Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 
 /**
@@ -54,16 +54,7 @@ describe.each(DIALECTS)('Segment and PostHog clients against a real collector on
 
   beforeAll(async () => {
     db = await freshDatabase(dialect);
-    organizationId = await db.storage.createOrganization('Compat', `compat-${Date.now()}`);
-    const key = generateApiKey('write');
-    await db.storage.createApiKey({
-      organizationId,
-      kind: 'write',
-      name: 'compat',
-      keyHash: key.hash,
-      keyPrefix: key.prefix,
-    });
-    writeKey = key.key;
+    ({ organizationId, writeKey } = await createOrgWithWriteKey(db.storage, 'Compat'));
     dir = mkdtempSync(join(tmpdir(), 'heed-compat-'));
     const config = loadConfig({
       PORT: '0',

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { createStorage } from '../src/storage/index.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { event } from './app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 import { TcpProxy } from './tcp-proxy.js';
@@ -102,16 +102,7 @@ describe('database outage (PostgreSQL behind a proxy that is cut)', () => {
   let organizationId: string;
   beforeAll(async () => {
     db = await freshDatabase('postgres');
-    organizationId = await db.storage.createOrganization('Outage', 'outage');
-    const key = generateApiKey('write');
-    await db.storage.createApiKey({
-      organizationId,
-      kind: 'write',
-      name: 'w',
-      keyHash: key.hash,
-      keyPrefix: key.prefix,
-    });
-    writeKey = key.key;
+    ({ organizationId, writeKey } = await createOrgWithWriteKey(db.storage, 'Outage'));
     proxy = new TcpProxy(Number(new URL(db.databaseUrl!).port || 5432));
     const port = await proxy.start();
     const u = new URL(db.databaseUrl!);

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventSource } from 'eventsource';
 import { loadConfig } from '../src/config.js';
-import { generateApiKey } from '../src/keys.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { createStorage } from '../src/storage/index.js';
 import type { Storage } from '../src/storage/types.js';
+import { createOrgWithWriteKey } from '../src/testing.js';
 import { userWithToken } from './app.js';
 
 /** A collector on a real port over the given database (own connections), with test settings. */
@@ -41,17 +41,9 @@ export async function liveServer(
 
 /** An organization with a write key and an admin's access token. */
 export async function liveOrg(storage: Storage, name = 'Acme') {
-  const organizationId = await storage.createOrganization(name, `${name.toLowerCase()}-${Math.random()}`);
-  const key = generateApiKey('write');
-  await storage.createApiKey({
-    organizationId,
-    kind: 'write',
-    name: 'w',
-    keyHash: key.hash,
-    keyPrefix: key.prefix,
-  });
+  const { organizationId, writeKey } = await createOrgWithWriteKey(storage, name);
   const { token } = await userWithToken(storage, organizationId, 'viewer');
-  return { organizationId, writeKey: key.key, token };
+  return { organizationId, writeKey, token };
 }
 
 export interface Received {

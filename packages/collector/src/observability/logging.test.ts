@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { event, TEST_CONFIG } from '../../test/app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from '../../test/databases.js';
 import { createApp } from '../app.js';
-import { generateApiKey } from '../keys.js';
 import { Hub } from '../realtime/hub.js';
 import type { Storage } from '../storage/types.js';
+import { createOrgWithWriteKey } from '../testing.js';
 
 /** JSON log lines written by the app. */
 function capture() {
@@ -25,16 +25,7 @@ describe.each(DIALECTS)('JSON logs on %s', (dialect) => {
   let writeKey: string;
   beforeAll(async () => {
     db = await freshDatabase(dialect);
-    const organizationId = await db.storage.createOrganization('Logs', `logs-${Math.random()}`);
-    const key = generateApiKey('write');
-    await db.storage.createApiKey({
-      organizationId,
-      kind: 'write',
-      name: 'w',
-      keyHash: key.hash,
-      keyPrefix: key.prefix,
-    });
-    writeKey = key.key;
+    ({ writeKey } = await createOrgWithWriteKey(db.storage, 'Logs'));
   });
   afterAll(() => db.drop());
 
