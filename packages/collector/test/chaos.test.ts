@@ -7,7 +7,6 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { type RunningServer, startServer } from '../src/serve.js';
 import { createStorage } from '../src/storage/index.js';
-import type { Storage } from '../src/storage/types.js';
 import { createOrgWithWriteKey } from '../src/testing.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 import { freePort, type HeedProcess, heedEnv, startCollectorProcess, stopProcess } from './processes.js';

@@ -1,13 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  channelCountsSql,
+  channelPageSql,
   countSql,
   exportSql,
   listSql,
   metricsSql,
   SqlBuilder,
   searchSql,
+  trendsRollupSql,
   trendsSql,
 } from '../src/storage/insights-sql.js';
+import { rollupSpan } from '../src/storage/insights-store.js';
 import type { InsightFilters } from '../src/storage/insights-types.js';
 import type { PostgresStorage } from '../src/storage/postgres/index.js';
 import { freshDatabase, type TestDatabase } from './databases.js';
@@ -54,8 +58,8 @@ describe('insights query plans on PostgreSQL', () => {
         [o, n],
       );
     }
-    await pool.query('VACUUM ANALYZE customers');
-    await pool.query('VACUUM ANALYZE customer_interactions');
+    while ((await db.storage.rollups.refresh({ maxDays: 1000 })) > 0);
+    await pool.query('VACUUM ANALYZE');
     const { rows } = await pool.query('SELECT id FROM customers WHERE organization_id = $1 LIMIT 1', [org]);
     customer = rows[0].id;
   }, 120_000);
@@ -136,5 +140,20 @@ describe('insights query plans on PostgreSQL', () => {
         return s.count;
       }),
     ).toEqual([]);
+  });
+
+  it('the daily rollup and the channel-sorted pages: no sequential scan either', async () => {
+    const now = Date.now();
+    const f: InsightFilters = { organizationId: org, from: new Date(now - 90 * DAY), to: new Date(now) };
+    const span = rollupSpan('postgres', f, 'week')!;
+    expect(await seqScans((b) => trendsRollupSql(b, f, 'week', 'segment', span))).toEqual([]);
+    expect(await seqScans((b) => trendsRollupSql(b, f, 'day', 'channel', span))).toEqual([]);
+    const w: InsightFilters = { organizationId: org, from: new Date(now - 30 * DAY), to: new Date(now) };
+    expect(await seqScans((b) => channelCountsSql(b, w))).toEqual([]);
+    const slices = [
+      { channel: 'chat', offset: 1200, limit: 10 },
+      { channel: 'email', offset: 0, limit: 40 },
+    ];
+    expect(await seqScans((b) => channelPageSql(b, w, 'asc', slices))).toEqual([]);
   });
 });
