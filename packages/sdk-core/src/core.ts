@@ -81,11 +81,6 @@ const jsonBytes = (value: unknown): number => new Encoder().encode(JSON.stringif
 /** Creates a Core. Throws ValidationError when a setting is wrong: the only time the SDK throws. */
 export function createCore(settings: CoreSettings): Core {
   validateSettings(settings);
-  return createCoreUnchecked(settings);
-}
-
-/** Creates a Core from settings that were checked already (see validateSettings). */
-export function createCoreUnchecked(settings: CoreSettings): Core {
   const s = resolveSettings(settings);
   const run: RunState = { stopped: false };
   return {

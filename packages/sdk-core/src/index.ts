@@ -4,7 +4,6 @@ export { buildEvent } from './builder.js';
 export {
   type Core,
   createCore,
-  createCoreUnchecked,
   createEngine,
   type Engine,
   type QueueStats,
