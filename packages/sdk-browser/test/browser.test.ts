@@ -89,6 +89,21 @@ describe('the <script> snippet on a plain HTML page', () => {
     // path, search and campaign are derived from page.url by the collector (see the real collector test)
     expect(click!.context).not.toHaveProperty('campaign');
   });
+
+  it('a hand-written line without a host says so in the console, and sends nothing', async () => {
+    server.pages.set(
+      '/no-host',
+      `<!doctype html><html><head><script>window.heed=[["init",{"writeKey":"wk_browser"}],["track","Lost"]]</script><script src="/heed.js"></script></head><body></body></html>`,
+    );
+    const tab = await context.newPage();
+    const errors: string[] = [];
+    tab.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    await tab.goto(`${server.url}/no-host`);
+    await tab.waitForFunction(() => document.readyState === 'complete');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors.join('\n')).toMatch(/heed:.*writeKey and host are required/);
+    expect(server.received).toEqual([]);
+  });
 });
 
 describe('delivery from a real browser', () => {
