@@ -1,6 +1,12 @@
+import { gzipSync } from 'node:zlib';
 import type { JsonObject } from '@heed/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withPageFromUrl } from '../src/ingest/enrich.js';
+import {
+  firstLanguage,
+  type RequestFacts,
+  withPageFromUrl,
+  withRequestContext,
+} from '../src/ingest/enrich.js';
 import { appWithOrg, event } from './app.js';
 import { DIALECTS, freshDatabase, type TestDatabase } from './databases.js';
 
@@ -38,6 +44,38 @@ describe('withPageFromUrl', () => {
     expect(withPageFromUrl(own)).toEqual(own);
     const others: JsonObject[] = [{}, { page: 'x' }, { page: { url: 42 } }, { page: { url: 'not a url' } }];
     for (const ctx of others) expect(withPageFromUrl(ctx)).toBe(ctx);
+  });
+});
+
+const CHROME =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36';
+const request = (fromBrowser: boolean, headers: Record<string, string>): RequestFacts => ({
+  fromBrowser,
+  userAgent: headers['user-agent'],
+  header: (name) => headers[name],
+});
+
+/** The browser SDK sends neither userAgent nor locale: the request's headers say both. */
+describe('withRequestContext', () => {
+  it("fills a browser's userAgent and locale from its User-Agent and Accept-Language", () => {
+    const req = request(true, { 'user-agent': CHROME, 'accept-language': 'de-CH, de;q=0.9, en;q=0.8' });
+    expect(withRequestContext({ channel: 'web' }, req)).toEqual({
+      channel: 'web',
+      userAgent: CHROME,
+      locale: 'de-CH',
+    });
+  });
+
+  it("keeps the client's own values, and adds nothing for servers or odd headers", () => {
+    const own = { userAgent: 'Own/1.0', locale: 'fr' };
+    expect(withRequestContext(own, request(true, { 'user-agent': CHROME, 'accept-language': 'en' }))).toEqual(
+      own,
+    );
+    const server = request(false, { 'user-agent': 'node', 'accept-language': 'en' });
+    expect(withRequestContext({}, server)).toEqual({});
+    expect(withRequestContext({}, request(true, { 'accept-language': '*' }))).toEqual({});
+    expect(firstLanguage(undefined)).toBeNull();
+    expect(firstLanguage('en-US;q=1,en')).toBe('en-US');
   });
 });
 
@@ -91,5 +129,31 @@ describe.each(DIALECTS)('page context derived at ingest on %s', (dialect) => {
       channel: 'web',
       page: { url: 'https://shop.example/', path: '/', search: '' },
     });
+  });
+
+  it("stores a browser's bare request (gzip, no headers but the browser's) with its user agent and locale", async () => {
+    const { app, organizationId, writeKey } = await appWithOrg(db.storage);
+    const body = JSON.stringify({
+      batch: [
+        event({ event: 'Clicked', context: { channel: 'web', page: { url: 'https://shop.example/a' } } }),
+      ],
+      sentAt: new Date().toISOString(),
+      writeKey,
+    });
+    // What the SDK's fetch sends: no Authorization, no Content-Encoding (gzip is found by its magic bytes)
+    const res = await app.request('/v1/batch', {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain;charset=UTF-8',
+        origin: 'https://shop.example',
+        'user-agent': CHROME,
+        'accept-language': 'pt-BR,pt;q=0.9',
+      },
+      body: gzipSync(body),
+    });
+    expect(res.status).toBe(200);
+    const [row] = await db.storage.listInteractions({ organizationId, limit: 10 });
+    expect(row!.metadata.context).toMatchObject({ userAgent: CHROME, locale: 'pt-BR', page: { path: '/a' } });
+    expect(row!.metadata.device).toMatchObject({ browser: expect.stringContaining('Chrome') });
   });
 });

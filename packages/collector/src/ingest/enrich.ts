@@ -148,16 +148,40 @@ export function withPageFromUrl(context: JsonObject): JsonObject {
   return out;
 }
 
+/** The first language of an Accept-Language header (`en-US,en;q=0.9` is `en-US`); null when none. */
+export function firstLanguage(header: string | undefined): string | null {
+  const tag = header?.split(',')[0]?.split(';')[0]?.trim() ?? '';
+  return /^[a-z]{1,8}(-[a-z0-9]{1,8})*$/i.test(tag) ? tag : null;
+}
+
+/**
+ * A browser's context with what its request says filled in: `userAgent` from the User-Agent header
+ * and `locale` from the first Accept-Language tag, which are what `navigator.userAgent` and
+ * `navigator.language` hold. The browser SDK leaves both to the collector to stay small; other
+ * clients' own values are kept. Requests from servers (no Origin header) add nothing: their headers
+ * describe the server, not the customer.
+ */
+export function withRequestContext(context: JsonObject, req: RequestFacts): JsonObject {
+  if (!req.fromBrowser) return context;
+  const out = { ...context };
+  const ua = str(req.userAgent, 1000);
+  if (out.userAgent === undefined && ua) out.userAgent = ua;
+  const locale = firstLanguage(req.header('accept-language'));
+  if (out.locale === undefined && locale) out.locale = locale;
+  return out;
+}
+
 /** Metadata stored with an interaction: properties and context plus what the collector derived. */
 export function buildMetadata(e: NormalizedEvent, req: RequestFacts): JsonObject {
   // The text used as content is stored in its own column, not twice.
   const contentKey = CONTENT_KEYS.find((k) => typeof e.properties[k] === 'string') ?? '';
   const { [contentKey]: _content, ...properties } = e.properties;
-  const meta: JsonObject = { type: e.type, properties, context: withPageFromUrl(e.context) };
+  const context = withPageFromUrl(withRequestContext(e.context, req));
+  const meta: JsonObject = { type: e.type, properties, context };
   if (e.userId) meta.userId = e.userId;
   if (e.anonymousId) meta.anonymousId = e.anonymousId;
   if (Object.keys(e.traits).length > 0) meta.traits = e.traits;
-  const ua = str(e.context.userAgent, 1000) ?? (req.fromBrowser ? str(req.userAgent, 1000) : null);
+  const ua = str(context.userAgent, 1000) ?? (req.fromBrowser ? str(req.userAgent, 1000) : null);
   if (ua) meta.device = deviceFromUserAgent(ua) as unknown as JsonObject;
   const geo = geoFrom(e.context, req.header);
   if (geo) meta.geo = geo as unknown as JsonObject;
