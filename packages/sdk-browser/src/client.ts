@@ -20,7 +20,7 @@ export const VERSION = '0.1.0';
 const LIBRARY = { name: '@heed/sdk-browser', version: VERSION };
 
 /** Settings of the browser SDK: the core settings, minus the seams it supplies, plus these. */
-export interface BrowserSettings extends Omit<CoreSettings, 'beacon' | 'context' | 'storage'> {
+export interface BrowserSettings extends Omit<CoreSettings, 'beacon' | 'storage'> {
   /** Opt out when the browser sends Do-Not-Track or Global Privacy Control. Default false. */
   respectDoNotTrack?: boolean;
   /** Keep the queue in IndexedDB (localStorage fallback) so it survives reloads. Default true. */
@@ -92,23 +92,21 @@ export function createClient(settings: BrowserSettings): Heed {
   } = settings;
   const store = kv('heed_');
   const nav = navigator as Navigator & { globalPrivacyControl?: boolean };
-  const core = createEngine(
-    resolveSettings({
-      storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
-      compress: useGzip ? gzip : undefined,
-      ...rest,
-      optedOut:
-        rest.optedOut ||
-        (respectDoNotTrack && (nav.doNotTrack === '1' || nav.globalPrivacyControl)) ||
-        store.get('optout') === true,
-      beacon,
-      context: pageContext,
-    } as CoreSettings),
-  );
+  const resolved = resolveSettings({
+    storage: persist ? browserStorage(`heed_${settings.writeKey}`) : undefined,
+    compress: useGzip ? gzip : undefined,
+    ...rest,
+    optedOut:
+      rest.optedOut ||
+      (respectDoNotTrack && (nav.doNotTrack === '1' || nav.globalPrivacyControl)) ||
+      store.get<boolean>('optout'),
+    beacon,
+  } as CoreSettings);
+  const core = createEngine(resolved);
   let user = loadUser(store);
   const setOptOut = (out: boolean) => {
     store.set('optout', out);
-    out ? core.optOut() : core.optIn();
+    resolved.optedOut = out;
   };
 
   const send = (type: EventType, fields: EventFields, o?: CallOptions): Promise<void> =>
@@ -120,7 +118,12 @@ export function createClient(settings: BrowserSettings): Heed {
           anonymousId: user.anonymousId,
           ...fields,
           ...o,
-          context: { ...o?.context, sessionId: touchSession(store, sessionTimeoutMs), traits: user.traits },
+          context: {
+            ...pageContext(),
+            ...o?.context,
+            sessionId: touchSession(store, sessionTimeoutMs),
+            traits: user.traits,
+          },
         },
         LIBRARY,
       ),

@@ -8,8 +8,6 @@ import type { EventContext } from '@heed/protocol';
 export const pageContext = (): EventContext => ({
   channel: 'web',
   page: { url: location.href, referrer: document.referrer, title: document.title },
-  locale: navigator.language,
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  userAgent: navigator.userAgent,
   screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
 });

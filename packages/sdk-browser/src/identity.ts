@@ -9,8 +9,7 @@ export function kv(prefix: string) {
   return {
     get<T>(k: string): T | undefined {
       try {
-        const v = localStorage.getItem(prefix + k);
-        return v ? JSON.parse(v) : (mem[k] as T); // "null" is a value; a missing key falls back to memory
+        return JSON.parse(localStorage[prefix + k]); // "null" is a value; a missing key throws
       } catch {
         return mem[k] as T;
       }
@@ -18,7 +17,7 @@ export function kv(prefix: string) {
     set(k: string, v: unknown): void {
       mem[k] = v;
       try {
-        localStorage.setItem(prefix + k, JSON.stringify(v));
+        localStorage[prefix + k] = JSON.stringify(v);
       } catch {
         // the in-memory copy stands in
       }

@@ -49,13 +49,21 @@ export async function testServer(script: string) {
     }
     if (state.proxyTo) {
       const headers: Record<string, string> = {};
-      for (const h of ['content-type', 'content-encoding', 'authorization'])
+      // what the browser sent, as the collector would see it behind a proxy that keeps headers
+      for (const h of [
+        'content-type',
+        'content-encoding',
+        'authorization',
+        'origin',
+        'user-agent',
+        'accept-language',
+      ])
         if (req.headers[h]) headers[h] = String(req.headers[h]);
       const r = await fetch(`${state.proxyTo}/v1/batch`, { method: 'POST', headers, body: raw });
       res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
       return;
     }
-    if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
+    if (raw[0] === 0x1f && raw[1] === 0x8b) raw = gunzipSync(raw); // gzip's magic bytes, as the collector checks
     const body = JSON.parse(raw.toString('utf8')) as { batch: HeedEvent[] };
     received.push({ contentType: req.headers['content-type'], batch: body.batch });
     if (state.delayMs) await new Promise((r) => setTimeout(r, state.delayMs));

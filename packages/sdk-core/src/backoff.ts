@@ -10,7 +10,6 @@ export const backoffDelay = (attempt: number, baseMs: number, capMs: number, ran
 
 /** Parses a Retry-After header (seconds or an HTTP date) into ms from now; null when absent or invalid. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
-  const v = value?.trim() || '-';
-  const ms = /^\d+(\.\d+)?$/.test(v) ? +v * 1000 : Date.parse(v) - now;
-  return Number.isNaN(ms) ? null : Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(ms)));
+  const ms = value ? +value * 1000 || Date.parse(value) - now : NaN;
+  return ms < 0 ? 0 : ms >= 0 ? Math.min(MAX_RETRY_AFTER_MS, ms) : null; // NaN is neither
 }

@@ -26,12 +26,11 @@ export interface Library {
 /** Builds a wire event; fields left undefined are left out. */
 export function buildEvent(type: EventType, fields: EventFields, library: Library): HeedEvent {
   const { timestamp, messageId, context, ...rest } = fields;
-  const event: HeedEvent = {
+  return {
     type,
+    ...rest,
     messageId: messageId ?? uuidv7(),
     timestamp: typeof timestamp === 'string' ? timestamp : (timestamp ?? new Date()).toISOString(),
     context: { ...context, library },
-  };
-  for (const [k, v] of Object.entries(rest)) if (v !== undefined) (event as unknown as JsonObject)[k] = v;
-  return event;
+  } as HeedEvent;
 }

@@ -5,7 +5,7 @@ import { batchBody } from './delivery.js';
 import type { CoreEvents, DropReason, ErrorCode, Listener } from './events.js';
 import { type CoreSettings, type ResolvedSettings, resolveSettings, validateSettings } from './settings.js';
 import type { QueueEntry, QueueStorage } from './storage.js';
-import { cancel, later } from './timers.js';
+import { cancel, later, SCRIPT_BUILD } from './timers.js';
 
 /** How many events wait, and when the next may be sent: 0 when one is free now, null when none wait. */
 export interface QueueStats {
@@ -37,9 +37,6 @@ export interface Engine {
    * are sent again later, and the collector drops the copy by messageId.
    */
   flushOnUnload(): void;
-  /** Stops queueing new events (they are dropped with reason `opted_out`). */
-  optOut(): void;
-  optIn(): void;
 }
 
 /** The engine with what sdk-node adds on top: its settings, its state, queue stats and close(). */
@@ -62,7 +59,7 @@ export interface RunState {
 /** FNV-1a: a stable hash so sampling keeps or leaves out all of one user's events. */
 function hash01(s: string): number {
   let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  for (const c of s) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
   return (h >>> 0) / 2 ** 32;
 }
 
@@ -113,7 +110,8 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
   /** Bytes of the request envelope around the events: `{"batch":[...],"sentAt":"...","writeKey":"..."}`. */
   const envelope = 78 + jsonBytes(s.writeKey);
   const url = `${s.host}/v1/batch`;
-  const listeners = new Set<[keyof CoreEvents, Listener<never>]>();
+  /** Listeners by event type; one function added twice is called once. */
+  const listeners: Partial<Record<keyof CoreEvents, Set<Listener<never>>>> = {};
   /** Events this client queued or claimed that are not settled yet: what an unload send covers. */
   const unsent = new Map<string, QueueEntry>();
   let timer: unknown;
@@ -121,22 +119,19 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
   let draining: Promise<void> | null = null;
   let dirty = false;
   let queued = 0;
-  let optedOut = s.optedOut;
-  let gate: Promise<unknown> = Promise.resolve();
 
   /** A listener that throws does not stop the others or the SDK. */
   const emit = <K extends keyof CoreEvents>(type: K, payload: CoreEvents[K]) => {
-    for (const [t, fn] of listeners)
-      if (t === type)
-        try {
-          (fn as Listener<K>)(payload);
-        } catch {
-          // the host's listener failed: its problem, not delivery's
-        }
+    for (const fn of listeners[type] ?? [])
+      try {
+        (fn as Listener<K>)(payload);
+      } catch {
+        // the host's listener failed: its problem, not delivery's
+      }
   };
 
   const drop = (reason: DropReason, entries: { id: string }[], details?: FieldError[]) => {
-    if (entries.length === 0) return;
+    if (!entries[0]) return;
     const messageIds = entries.map((e) => e.id);
     for (const id of messageIds) unsent.delete(id);
     emit('dropped', { reason, count: entries.length, messageIds, details });
@@ -146,6 +141,26 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     emit('error', { code, message: `${(e as Error)?.message ?? e}`, status });
 
   /**
+   * A filter for one request's entries, oldest first: true while the request (envelope included)
+   * stays within `max` bytes. The total only grows, so once one entry does not fit, none after it
+   * does: no later event jumps the queue.
+   */
+  const within = (max: number) => {
+    let bytes = envelope;
+    return (e: QueueEntry) => {
+      bytes += e.bytes + 1;
+      return bytes <= max;
+    };
+  };
+
+  /**
+   * When the queue needs a look again: the earliest `until` of the entries the last claim left
+   * (leased by another client, waiting for a retry, or free but over one request's budget), lowered
+   * by the retries and releases since. Infinity: nothing waits.
+   */
+  let wake = Infinity;
+
+  /**
    * Leases the oldest free entries that fit one request (count and bytes) and returns copies.
    * An entry alone larger than the budget is still taken, alone, so it can be reported.
    */
@@ -153,14 +168,13 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     edit((list) => {
       const now = Date.now();
       const batch: QueueEntry[] = [];
-      let bytes = envelope;
+      const fits = within(s.maxBatchBytes);
+      wake = Infinity;
       for (const e of list)
-        if (e.until <= now) {
-          bytes += e.bytes + 1;
-          if (batch.length >= s.maxBatchSize || (batch.length > 0 && bytes > s.maxBatchBytes)) break;
+        if (e.until <= now && batch.length < s.maxBatchSize && (fits(e) || !batch[0])) {
           e.until = now + s.leaseMs;
           batch.push({ ...e });
-        }
+        } else wake = Math.min(wake, e.until);
       return batch;
     });
 
@@ -183,6 +197,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
 
   /** Puts claimed entries back, free to be claimed again at once. */
   const release = (entries: QueueEntry[]) => {
+    wake = 0;
     for (const e of entries) e.until = 0;
     return settle(entries, entries);
   };
@@ -196,7 +211,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         timer = undefined;
         void kick();
       },
-      Math.max(0, at - Date.now()),
+      at - Date.now(), // a delay below 0 runs at once
     );
   }
 
@@ -208,14 +223,8 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         await drain();
       }
       draining = null; // in the same step as the last check: no kick can slip between
-      try {
-        // Wake up again when the next retry is due, or after flushInterval for events free now.
-        const next = await edit((list) => list.reduce((m, e) => Math.min(m, e.until), Infinity));
-        if (next < Infinity && !run.stopped)
-          schedule(next > Date.now() ? next : Date.now() + s.flushInterval);
-      } catch (e) {
-        fail('storage', e);
-      }
+      // Wake up again when the next retry or lease is due, or after flushInterval for events free now.
+      if (wake < Infinity && !run.stopped) schedule(wake > Date.now() ? wake : Date.now() + s.flushInterval);
     })();
     return draining;
   }
@@ -225,7 +234,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     try {
       while (!run.stopped) {
         const batch = await claim();
-        if (batch.length === 0) return;
+        if (!batch[0]) return;
         for (const e of batch) unsent.set(e.id, e);
         if (!(await deliver(batch))) return;
       }
@@ -241,25 +250,18 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     let body: Partial<BatchResponse> = {};
     let retryAfterMs: number | null = null;
     try {
-      let data: string | Uint8Array | ArrayBuffer = batchBody(batch.map((e) => e.event));
-      const headers: Record<string, string> = {
-        'content-type': 'application/json',
-        authorization: `Bearer ${s.writeKey}`,
-      };
-      const gz = s.compress && data.length > 1024 && (await s.compress(data));
-      if (gz) {
-        data = gz;
-        headers['content-encoding'] = 'gzip';
-      }
+      const data = batchBody(
+        batch.map((e) => e.event),
+        s.writeKey,
+      );
       const res = await send(url, {
         method: 'POST',
-        headers,
-        body: data,
+        body: (s.compress && data.length > 1024 && (await s.compress(data))) || data,
         signal: Signal?.timeout?.(s.timeoutMs),
       });
       status = res.status;
       retryAfterMs = parseRetryAfter(res.headers.get('retry-after'));
-      body = JSON.parse(await res.text()) ?? {};
+      body = (await res.json()) ?? {};
     } catch (e) {
       // A body that is empty or not JSON leaves the status to decide alone.
       if (!status) body = { error: `${(e as Error)?.message ?? e}` };
@@ -273,6 +275,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       for (const e of left) {
         const delay = backoffDelay(++e.attempts, s.retryBaseMs, s.retryCapMs);
         e.until = Date.now() + Math.max(1, retryAfterMs ?? delay);
+        wake = Math.min(wake, e.until);
       }
       await settle(batch, left);
       drop(
@@ -306,31 +309,29 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     let bad: QueueEntry[] = [];
     if (status === 400) {
       const details = Array.isArray(body.details) ? body.details : [];
-      const perItem = details.filter((d) => Number.isInteger(d?.index) && batch[d.index!]);
-      bad = perItem[0] ? batch.filter((_, i) => perItem.some((d) => d.index === i)) : batch;
-      drop('rejected', bad, perItem[0] ? perItem : details[0] ? details : [{ field: '', message }]);
+      const named = batch.filter((_, i) => details.some((d) => d?.index === i));
+      bad = named[0] ? named : batch;
+      drop('rejected', bad, details[0] ? details : [{ field: '', message }]);
     }
     const good = batch.filter((e) => !bad.includes(e)).map((e) => e.id);
-    if (good.length > 0)
-      emit('delivered', { count: good.length, duplicates: Number(body.duplicates) || 0, messageIds: good });
+    if (good[0])
+      emit('delivered', { count: good.length, duplicates: body.duplicates ?? 0, messageIds: good });
     return true;
   }
 
   return {
     on(type, fn) {
-      const l: [keyof CoreEvents, Listener<never>] = [type, fn];
-      listeners.add(l);
-      return () => listeners.delete(l);
+      const set: Set<unknown> = listeners[type] ?? new Set();
+      listeners[type] = set as Set<Listener<never>>;
+      set.add(fn);
+      return () => set.delete(fn);
     },
     async enqueue(input) {
       const ref = [{ id: input.messageId }];
-      if (optedOut) return drop('opted_out', ref);
+      if (s.optedOut) return drop('opted_out', ref);
       try {
-        let event: HeedEvent | null | undefined = s.context
-          ? { ...input, context: { ...s.context(), ...input.context } }
-          : input;
-        if (s.sampleRate < 1 && hash01(event.userId ?? event.anonymousId ?? '') >= s.sampleRate)
-          return drop('sampled', ref);
+        let event: HeedEvent | null | undefined = input;
+        if (hash01(event.userId ?? event.anonymousId ?? '') >= s.sampleRate) return drop('sampled', ref);
         if (s.beforeSend) {
           try {
             event = s.beforeSend(event);
@@ -343,20 +344,22 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
         if (bytes > MAX_EVENT_BYTES)
           return drop('too_large', [entry], [{ field: '', message: `${bytes} bytes > ${MAX_EVENT_BYTES}` }]);
-        const errors = s.validate?.(event) ?? [];
-        if (errors.length > 0) return drop('invalid', [entry], errors);
+        if (!SCRIPT_BUILD) {
+          // sdk-node checks every rule of the wire format (the script build leaves this seam out)
+          const errors = s.validate?.(event) ?? [];
+          if (errors.length > 0) return drop('invalid', [entry], errors);
+        }
         // Known to the unload path at once, before any await: a page may go away right after track().
         unsent.set(entry.id, entry);
         // One store at a time, in call order: appends, then drops the oldest beyond maxQueueSize
         // (a negative count removes nothing).
-        const store = () =>
-          edit((list) => {
+        drop(
+          'queue_full',
+          await edit((list) => {
             list.push(entry);
             return list.splice(0, list.length - s.maxQueueSize);
-          });
-        const stored = gate.then(store, store);
-        gate = stored;
-        drop('queue_full', await stored);
+          }),
+        );
         dirty = true;
         if (++queued >= s.flushAt) void kick();
         else schedule(Date.now() + s.flushInterval);
@@ -365,27 +368,15 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       }
     },
     // calls made before flush() are stored first
-    flush: () => gate.catch(() => {}).then(kick),
+    flush: kick,
     flushOnUnload() {
-      if (!s.beacon || run.stopped) return;
+      if (run.stopped) return;
       try {
-        const batch: HeedEvent[] = [];
-        let bytes = envelope;
-        for (const e of unsent.values()) {
-          bytes += e.bytes + 1;
-          if (bytes > MAX_KEEPALIVE_BYTES) break;
-          batch.push(e.event);
-        }
-        if (batch.length > 0) s.beacon(url, batchBody(batch, s.writeKey));
+        const batch = [...unsent.values()].filter(within(MAX_KEEPALIVE_BYTES)).map((e) => e.event);
+        if (batch[0]) s.beacon!(url, batchBody(batch, s.writeKey)); // only browsers call this
       } catch (e) {
         fail('network', e);
       }
-    },
-    optOut() {
-      optedOut = true;
-    },
-    optIn() {
-      optedOut = false;
     },
   };
 }

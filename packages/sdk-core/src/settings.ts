@@ -1,4 +1,4 @@
-import type { EventContext, FieldError, HeedEvent } from '@heed/protocol';
+import type { FieldError, HeedEvent } from '@heed/protocol';
 import { MAX_BATCH_BYTES, MAX_BATCH_EVENTS } from '@heed/protocol';
 import { memoryStorage, type QueueStorage } from './storage.js';
 import type { Compress, FetchLike, SendBeacon } from './transport.js';
@@ -47,7 +47,10 @@ export interface CoreSettings {
   beforeSend?: (event: HeedEvent) => HeedEvent | null | undefined;
   /** Share of users (by userId or anonymousId) whose events are kept, 0..1. Default 1. */
   sampleRate?: number;
-  /** Start opted out: nothing is queued or sent until `optIn()`. Default false. */
+  /**
+   * Opted out: events are dropped (reason `opted_out`) instead of queued while this is true. Read at
+   * every event, so a client may change it on its resolved settings (the browser's optOut/optIn do). Default false.
+   */
   optedOut?: boolean;
   /** HTTP function used to send. Default `globalThis.fetch`. */
   fetch?: FetchLike;
@@ -57,13 +60,11 @@ export interface CoreSettings {
   compress?: Compress;
   /** Sends a body while the page unloads (sendBeacon). Default: none. */
   beacon?: SendBeacon;
-  /** Context merged into every event (the event's own context wins). Default: none. */
-  context?: () => EventContext;
   /** Checks an event before it is queued; errors drop it (reason `invalid`). Default: size check only. */
   validate?: (event: HeedEvent) => FieldError[];
 }
 
-type Optional = 'beforeSend' | 'compress' | 'beacon' | 'context' | 'validate' | 'optedOut';
+type Optional = 'beforeSend' | 'compress' | 'beacon' | 'validate' | 'optedOut';
 export type ResolvedSettings = Required<Omit<CoreSettings, Optional>> & Pick<CoreSettings, Optional>;
 
 /** Defaults of the numeric settings. */

@@ -13,6 +13,8 @@ export const HOST = 'http://collector.test';
 /** Every request the fake collector received, in order. */
 export interface Received {
   batch: HeedEvent[];
+  /** The write key the body carried. */
+  writeKey: unknown;
   headers: Headers;
 }
 
@@ -25,8 +27,8 @@ export function fakeCollector() {
   };
   const server = setupServer(
     http.post(`${HOST}/v1/batch`, async ({ request }) => {
-      const body = (await request.json()) as { batch: HeedEvent[] };
-      state.received.push({ batch: body.batch, headers: request.headers });
+      const body = (await request.json()) as { batch: HeedEvent[]; writeKey?: unknown };
+      state.received.push({ batch: body.batch, writeKey: body.writeKey, headers: request.headers });
       return state.reply(body, state.received.length);
     }),
   );

@@ -5,10 +5,17 @@ interface Timers {
 }
 const g = globalThis as unknown as Timers;
 
+/**
+ * True only in the browser's `<script>` build, whose bundler defines `globalThis.HEED_SCRIPT_BUILD`
+ * as `true` (see sdk-browser's tsup.config.ts): code that serves only servers is left out of it.
+ * Everywhere else (Node, the npm builds) the property is absent.
+ */
+export const SCRIPT_BUILD = (globalThis as { HEED_SCRIPT_BUILD?: boolean }).HEED_SCRIPT_BUILD === true;
+
 /** setTimeout that does not keep a server process alive (unref where the runtime has it). */
 export function later(fn: () => void, ms: number): unknown {
   const handle = g.setTimeout(fn, ms);
-  (handle as { unref?: () => void } | null)?.unref?.();
+  if (!SCRIPT_BUILD) (handle as { unref?: () => void }).unref?.();
   return handle;
 }
 

@@ -2,12 +2,13 @@
 export interface ResponseLike {
   status: number;
   headers: { get(name: string): string | null };
-  text(): Promise<string>;
+  /** The body as JSON; rejects when it is empty or not JSON. */
+  json(): Promise<unknown>;
 }
 
 export interface RequestInitLike {
   method: 'POST';
-  headers: Record<string, string>;
+  headers?: Record<string, string>;
   body: string | Uint8Array | ArrayBuffer;
   keepalive?: boolean;
   /** Aborts the request after `timeoutMs` (an AbortSignal). */

@@ -34,6 +34,7 @@ describe('sdk-node', () => {
     expect(fake.requests.length).toBeGreaterThanOrEqual(3);
     expect(fake.requests.every((r) => r.headers['content-encoding'] === 'gzip')).toBe(true);
     expect(fake.requests[0]!.headers.authorization).toBe('Bearer wk_node');
+    expect(fake.requests[0]!.headers['content-type']).toBe('application/json');
     expect(fake.sockets.size).toBe(1);
   });
 

@@ -123,7 +123,7 @@ export function createHeed(settings: NodeSettings): HeedNode {
   } = settings;
   check(/^(drop-oldest|backpressure)$/.test(overflow), 'overflow');
   const core = createCore({
-    fetch: undiciTransport(),
+    fetch: undiciTransport(rest.writeKey),
     compress: useGzip ? gzip : undefined,
     validate: (event) => {
       const r = validateEvent(event, { receivedAt: Date.now() });
