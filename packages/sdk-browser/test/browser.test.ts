@@ -34,7 +34,7 @@ beforeEach(async () => {
   context = await browser.newContext();
   server.received.length = 0;
   server.stored.clear();
-  Object.assign(server.state, { mode: 'up', delayMs: 0, proxyTo: '' });
+  Object.assign(server.state, { mode: 'up', delayMs: 0, proxyTo: '', preflights: 0 });
 });
 afterEach(() => context.close());
 
@@ -175,6 +175,68 @@ describe('delivery from a real browser', () => {
     const ids = server.receivedIds();
     expect(ids.length).toBe(52);
     expect(new Set(ids).size).toBe(52);
+  });
+});
+
+describe('consent and cross-origin sending', () => {
+  type Heed = { optOut(): void; optIn(): void; on(t: string, fn: (e: { count: number }) => void): void };
+  const heed = (tab: Page, method: 'optOut' | 'optIn') =>
+    tab.evaluate((m) => (window as unknown as { heed: Heed }).heed[m](), method);
+
+  it('optOut() is remembered across a reload, and optIn() resumes', async () => {
+    const tab = await context.newPage();
+    await tab.goto(page('/consent', FAST));
+    await loaded(tab);
+    await until(() => storedNames().includes('page')); // the loader's page view, before opting out
+    await heed(tab, 'optOut');
+    await track(tab, ['Hidden']);
+    await tab.reload(); // its page view is dropped: the opt-out was remembered
+    await loaded(tab);
+    await track(tab, ['Still hidden']);
+    await heed(tab, 'optIn');
+    await track(tab, ['Shown']);
+    await until(() => storedNames().includes('Shown'));
+    await new Promise((r) => setTimeout(r, 300));
+    // this page's events only (an earlier test's tabs may still beacon on their way out)
+    const mine = [...server.stored.values()].filter((e) => e.context?.page?.url?.endsWith('/consent'));
+    expect(mine.map((e) => e.event ?? e.type).sort()).toEqual(['Shown', 'page']);
+  });
+
+  it('with respectDoNotTrack, a browser sending Global Privacy Control is not tracked', async () => {
+    await context.addInitScript(() =>
+      Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+    );
+    const tab = await context.newPage();
+    await tab.goto(page('/gpc', { ...FAST, respectDoNotTrack: true }));
+    await loaded(tab);
+    await track(tab, ['Private']);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(server.received).toEqual([]);
+    await tab.goto(page('/gpc-ignored', FAST)); // the same browser, on a site that does not ask
+    await loaded(tab);
+    await until(() => storedNames().includes('page'));
+  });
+
+  it('sends to a collector on another origin without a CORS preflight, gzipped or not', async () => {
+    const tab = await context.newPage();
+    // the page on localhost, the collector (host) on 127.0.0.1: two origins
+    await tab.goto(page('/cross', FAST).replace('127.0.0.1', 'localhost'));
+    await loaded(tab);
+    await tab.evaluate(() => {
+      const w = window as unknown as { heed: Heed; delivered: number };
+      w.delivered = 0;
+      w.heed.on('delivered', (d) => {
+        w.delivered += d.count;
+      });
+    });
+    await track(tab, ['Small']);
+    await until(() => storedNames().includes('Small'));
+    const big = Array.from({ length: 5 }, (_, i) => `Big ${i} ${'x'.repeat(400)}`); // over 1 KB: gzipped
+    await track(tab, big);
+    await until(() => big.every((n) => storedNames().includes(n)));
+    await tab.waitForFunction(() => (window as unknown as { delivered: number }).delivered >= 6);
+    expect(server.state.preflights).toBe(0);
+    expect(server.received.some((r) => r.contentType === undefined)).toBe(true); // the gzipped bytes
   });
 });
 

@@ -36,7 +36,7 @@ export interface Received {
 export async function testServer(script: string) {
   const received: Received[] = [];
   const stored = new Map<string, HeedEvent>();
-  const state = { mode: 'up' as 'up' | 'down', delayMs: 0, proxyTo: '' };
+  const state = { mode: 'up' as 'up' | 'down', delayMs: 0, proxyTo: '', preflights: 0 };
   const pages = new Map<string, string>();
 
   async function batch(req: IncomingMessage, res: ServerResponse) {
@@ -72,7 +72,8 @@ export async function testServer(script: string) {
       if (stored.has(e.messageId)) duplicates++;
       else stored.set(e.messageId, e);
     }
-    res.writeHead(200, { 'content-type': 'application/json' });
+    // readable from any origin, like the collector for a key without an origin allow-list
+    res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
     res.end(
       JSON.stringify({ success: true, accepted: body.batch.length - duplicates, duplicates, rejected: 0 }),
     );
@@ -80,6 +81,17 @@ export async function testServer(script: string) {
 
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
+    if (req.method === 'OPTIONS') {
+      state.preflights++; // counted: the SDK's requests should never need one
+      res
+        .writeHead(204, {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'POST',
+          'access-control-allow-headers': '*',
+        })
+        .end();
+      return;
+    }
     if (req.method === 'POST' && path === '/v1/batch') {
       batch(req, res).catch(() => res.writeHead(500).end());
       return;

@@ -329,24 +329,36 @@ describe('unload', () => {
     const beacons: string[] = [];
     let release: () => void = () => {};
     const memory = memoryStorage();
-    let writes = 0;
-    // the first write to the queue (storing Event 1) waits until release()
-    const slow: QueueStorage = async (fn) => {
-      if (writes++ === 0)
-        await new Promise<void>((r) => {
-          release = r;
-        });
-      return memory(fn);
-    };
+    const opened = new Promise<void>((r) => {
+      release = r;
+    });
+    // a store that is slow to open: every edit waits until release(), still in call order
+    const slow: QueueStorage = (fn) => opened.then(() => memory(fn));
     const { core } = recordedCore({ storage: slow, beacon: (_u, b) => beacons.push(b) > 0 });
     void core.enqueue(track(1));
-    void core.enqueue(track(2)); // waits behind the first write
+    void core.enqueue(track(2));
     core.flushOnUnload(); // the page goes away now
     expect(JSON.parse(beacons[0]!).batch.map((e: { event: string }) => e.event)).toEqual([
       'Event 1',
       'Event 2',
     ]);
     release();
+  });
+
+  it('forgets events another client (tab) delivered, so its unload does not send them again', async () => {
+    const shared = memoryStorage();
+    const beacons: string[] = [];
+    const quiet = { flushAt: 1000, flushInterval: 60_000 };
+    const a = recordedCore({ ...quiet, storage: shared, beacon: (_u, b) => beacons.push(b) > 0 });
+    const b = recordedCore({ ...quiet, storage: shared });
+    for (let i = 0; i < 3; i++) await a.core.enqueue(track(i));
+    await b.core.flush(); // the other tab sends a's three events
+    expect(sentIds()).toHaveLength(3);
+    await a.core.enqueue(track(3));
+    await a.core.flush(); // a's own delivery finds the first three gone from the shared queue
+    a.core.flushOnUnload();
+    expect(beacons).toEqual([]);
+    expect(sentIds()).toHaveLength(4);
   });
 });
 

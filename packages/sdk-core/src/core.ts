@@ -184,15 +184,23 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
    */
   async function settle(batch: QueueEntry[], keep: QueueEntry[] = []): Promise<void> {
     const next = new Map<string, QueueEntry | false>(batch.map((e) => [e.id, keep.includes(e) && e]));
+    // This client's unsent events as the settle is called: each was stored before this edit reads
+    // the list (edits run in call order), so those not in it once settled were delivered or dropped,
+    // here or by another tab, and leave the unsent list (a long-lived tab would otherwise keep them,
+    // and send them again on unload).
+    const gone = new Set(unsent.keys());
     await edit((list) => {
       let n = 0;
       for (const stored of list) {
         const e = next.get(stored.id) ?? stored;
-        if (e) list[n++] = e;
+        if (e) {
+          list[n++] = e;
+          gone.delete(e.id);
+        }
       }
       list.length = n;
     });
-    for (const [id, e] of next) if (!e) unsent.delete(id);
+    for (const id of gone) unsent.delete(id);
   }
 
   /** Puts claimed entries back, free to be claimed again at once. */
