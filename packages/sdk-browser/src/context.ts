@@ -9,5 +9,5 @@ export const pageContext = (): EventContext => ({
   channel: 'web',
   page: { url: location.href, referrer: document.referrer, title: document.title },
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
-  screen: { width: screen.width, height: screen.height, density: devicePixelRatio },
+  screen: { width: screen.width, height: screen.height },
 });

@@ -19,4 +19,28 @@ describe('identity', () => {
     expect(touchSession(store, idle, t0 + 58 * 60_000)).toBe(s1); // activity at 29 min kept it alive
     expect(touchSession(store, idle, t0 + 89 * 60_000)).not.toBe(s1);
   });
+
+  it('reads back a value whose write localStorage refused (a full quota), not the older stored one', () => {
+    const data: Record<string, string> = {};
+    let full = false;
+    const g = globalThis as { localStorage?: unknown };
+    g.localStorage = new Proxy(data, {
+      set(target, key, value) {
+        if (full) throw new Error('QuotaExceededError');
+        target[key as string] = String(value);
+        return true;
+      },
+    });
+    try {
+      const store = kv('t4_');
+      store.set('user', { anonymousId: 'a1' });
+      expect(data.t4_user).toBe('{"anonymousId":"a1"}');
+      full = true;
+      store.set('user', { anonymousId: 'a1', userId: 'u1' });
+      expect(store.get('user')).toEqual({ anonymousId: 'a1', userId: 'u1' });
+      expect(store.get('missing')).toBeUndefined();
+    } finally {
+      delete g.localStorage;
+    }
+  });
 });

@@ -1,25 +1,25 @@
 import { type JsonObject, uuidv7 } from '@heed/protocol';
 
 /**
- * Small JSON values in localStorage; in memory where localStorage refuses (private modes, sandboxed
- * frames, a full quota), so the page keeps working.
+ * Small JSON values in localStorage. A value whose write localStorage refused (private modes,
+ * sandboxed frames, a full quota) is kept in memory and read from there, so the page keeps working
+ * with what it last wrote instead of an older stored value.
  */
 export function kv(prefix: string) {
   const mem: Record<string, unknown> = {};
   return {
     get<T>(k: string): T | undefined {
       try {
-        return JSON.parse(localStorage[prefix + k]); // "null" is a value; a missing key throws
-      } catch {
-        return mem[k] as T;
-      }
+        // "null" is a value; a missing key throws (JSON.parse(undefined)) and reads as undefined
+        return (k in mem ? mem[k] : JSON.parse(localStorage[prefix + k])) as T;
+      } catch {}
     },
     set(k: string, v: unknown): void {
-      mem[k] = v;
       try {
         localStorage[prefix + k] = JSON.stringify(v);
+        delete mem[k];
       } catch {
-        // the in-memory copy stands in
+        mem[k] = v;
       }
     },
   };

@@ -13,8 +13,7 @@ const init = Array.isArray(stub) && stub.find((c) => c[0] === 'init');
 if (init)
   try {
     const settings = init[1] as BrowserSettings;
-    if (!settings?.writeKey || !/^https?:/.test(settings.host))
-      throw new Error('writeKey and host are required');
+    if (!settings?.writeKey || !/^https?:/.test(settings.host)) throw new Error('missing writeKey or host');
     const heed = createClient(settings) as Heed & Record<string, unknown>;
     const call = (c: Call) =>
       c[0] !== 'init' && (heed[c[0]] as (...a: unknown[]) => unknown)?.(...c.slice(1));

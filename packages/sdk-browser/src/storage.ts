@@ -14,7 +14,7 @@ const done = <T>(r: IDBRequest<T> | IDBTransaction): Promise<T> =>
  * the same event. Resolves once the database is open.
  */
 export async function idbStorage(name: string): Promise<QueueStorage> {
-  const open = indexedDB.open(name, 1);
+  const open = indexedDB.open(name); // version 1 when it is created
   open.onupgradeneeded = () => open.result.createObjectStore('q');
   const db = await done(open);
   return async (fn) => {

@@ -2,9 +2,8 @@ import type { Compress, SendBeacon } from '@heed/sdk-core';
 
 /** Gzip with CompressionStream, where the browser has it (Response turns text into a byte stream and back). */
 export const gzip: Compress = async (body) =>
-  self.CompressionStream
-    ? new Response(new Response(body).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer()
-    : null;
+  self.CompressionStream &&
+  new Response(new Response(body).body!.pipeThrough(new CompressionStream('gzip'))).arrayBuffer();
 
 /**
  * Sends while the page goes away: sendBeacon, or fetch keepalive when the beacon is refused.

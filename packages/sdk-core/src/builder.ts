@@ -23,7 +23,7 @@ export interface Library {
   version: string;
 }
 
-/** Builds a wire event; fields left undefined are left out. */
+/** Builds a wire event. Fields left undefined stay as undefined keys, which JSON leaves out. */
 export function buildEvent(type: EventType, fields: EventFields, library: Library): HeedEvent {
   const { timestamp, messageId, context, ...rest } = fields;
   return {

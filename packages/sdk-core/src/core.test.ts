@@ -11,8 +11,8 @@ afterEach(() => vi.useRealTimers());
 const sentIds = () => collector.received.flatMap((r) => r.batch.map((e) => e.messageId));
 
 describe('status taxonomy', () => {
-  it('2xx: delivers in a simple request (write key in the body) and removes the events', async () => {
-    const { core, log } = recordedCore();
+  it('2xx: a browser delivers in a simple request (write key in the body) and removes the events', async () => {
+    const { core, log } = recordedCore({ beacon: () => {} }); // a client that can beacon: a browser
     await core.enqueue(track(1));
     await core.enqueue(track(2));
     await core.flush();
@@ -25,6 +25,11 @@ describe('status taxonomy', () => {
     expect(log.delivered).toEqual([expect.objectContaining({ count: 2 })]);
     await core.flush();
     expect(collector.received).toHaveLength(1);
+    // a client without a beacon (a server) leaves the key to its transport's headers
+    const server = recordedCore();
+    await server.core.enqueue(track(3));
+    await server.core.flush();
+    expect(collector.received[1]!.writeKey).toBeUndefined();
   });
 
   it('400 with per-item details drops only the rejected items and reports them', async () => {
@@ -359,6 +364,63 @@ describe('unload', () => {
     a.core.flushOnUnload();
     expect(beacons).toEqual([]);
     expect(sentIds()).toHaveLength(4);
+  });
+});
+
+describe('storage failures and ordering', () => {
+  it('an event stored before flush() is sent by that flush, even when the store is slow', async () => {
+    const memory = memoryStorage();
+    const slow: QueueStorage = async (fn) => {
+      await new Promise((r) => setTimeout(r, 20)); // every edit waits, the same for each: call order holds
+      return memory(fn);
+    };
+    const { core } = recordedCore({ storage: slow, flushAt: 1000, flushInterval: 60_000 });
+    void core.enqueue(track(1)); // not awaited, as an app calls track()
+    await core.flush();
+    expect(sentIds()).toHaveLength(1);
+  });
+
+  it('a queue that fails once is tried again after flushInterval, without another call', async () => {
+    const memory = memoryStorage();
+    let failures = 0;
+    const flaky: QueueStorage = async (fn) => {
+      // the first edit after the event is stored (the claim) fails
+      if ((await memory((l) => l.length)) > 0 && failures++ === 0) throw new Error('disk I/O error');
+      return memory(fn);
+    };
+    const { core, log } = recordedCore({ storage: flaky, flushAt: 1, flushInterval: 50 });
+    await core.enqueue(track(1));
+    await vi.waitFor(() => expect(sentIds()).toHaveLength(1), { timeout: 2_000 });
+    expect(log.error).toEqual([expect.objectContaining({ code: 'storage', message: 'disk I/O error' })]);
+  });
+
+  it('an event the store refuses is reported as not queued, and not sent on unload', async () => {
+    const beacons: string[] = [];
+    const refusing: QueueStorage = async () => {
+      throw new Error('QuotaExceededError');
+    };
+    const { core, log } = recordedCore({ storage: refusing, beacon: (_u, b) => beacons.push(b) > 0 });
+    const event = track(1);
+    await core.enqueue(event);
+    expect(log.dropped).toEqual([
+      expect.objectContaining({ reason: 'not_queued', messageIds: [event.messageId] }),
+    ]);
+    expect(log.error[0]).toMatchObject({ code: 'storage' });
+    core.flushOnUnload();
+    expect(beacons).toEqual([]);
+  });
+
+  it("wakes up when another client's lease ends, and sends what that client left (a closed tab)", async () => {
+    const shared = memoryStorage();
+    const { core } = recordedCore({ storage: shared, flushAt: 1000, flushInterval: 60_000 });
+    await core.enqueue(track(1));
+    // another client claimed it and went away: leased for 150 ms more
+    await shared((list) => {
+      list[0]!.until = Date.now() + 150;
+    });
+    await core.flush(); // finds nothing free now; must not wait for the 60 s interval either
+    expect(sentIds()).toHaveLength(0);
+    await vi.waitFor(() => expect(sentIds()).toHaveLength(1), { timeout: 2_000 });
   });
 });
 

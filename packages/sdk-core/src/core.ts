@@ -247,6 +247,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         if (!(await deliver(batch))) return;
       }
     } catch (e) {
+      wake = 0; // the queue could not be read or written: try again after flushInterval
       fail('storage', e);
     }
   }
@@ -258,9 +259,13 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     let body: Partial<BatchResponse> = {};
     let retryAfterMs: number | null = null;
     try {
+      // Browsers (the clients that can beacon) send the write key in the body: a fetch without
+      // headers is a CORS simple request (no preflight), and a beacon cannot carry any. Other
+      // clients' fetch (sdk-node's) sends it as a Bearer header, which logs and proxies treat as a
+      // secret.
       const data = batchBody(
         batch.map((e) => e.event),
-        s.writeKey,
+        SCRIPT_BUILD || s.beacon ? s.writeKey : undefined,
       );
       const res = await send(url, {
         method: 'POST',
@@ -277,7 +282,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     const message = `${body.error ?? `HTTP ${status}`}`;
     // 408, 429, 5xx, network: retry each event after its backoff (or Retry-After), up to maxRetries.
     if (!status || status === 408 || status === 429 || status > 499) {
-      fail(status ? 'http' : 'network', message, status || undefined);
+      fail(status ? 'http' : 'network', message, status); // status 0: no response
       // The claimed entries are this client's copies: they are updated, then written back.
       const left = batch.filter((e) => e.attempts < s.maxRetries);
       for (const e of left) {
@@ -294,7 +299,7 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
     }
     // 413: split the batch; one event alone that is still too large is dropped.
     if (status === 413) {
-      if (batch.length === 1) {
+      if (!batch[1]) {
         await settle(batch);
         drop('too_large', batch);
         return true;
@@ -335,11 +340,12 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
       return () => set.delete(fn);
     },
     async enqueue(input) {
-      const ref = [{ id: input.messageId }];
+      /** What a drop reports: the input's id, then the queue entry once it is built. */
+      const ref: { id: string }[] = [{ id: input.messageId }];
       if (s.optedOut) return drop('opted_out', ref);
       try {
         let event: HeedEvent | null | undefined = input;
-        if (hash01(event.userId ?? event.anonymousId ?? '') >= s.sampleRate) return drop('sampled', ref);
+        if (hash01(`${event.userId ?? event.anonymousId}`) >= s.sampleRate) return drop('sampled', ref);
         if (s.beforeSend) {
           try {
             event = s.beforeSend(event);
@@ -350,12 +356,13 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         }
         const bytes = jsonBytes(event);
         const entry: QueueEntry = { id: event.messageId, event, bytes, attempts: 0, until: 0 };
+        ref[0] = entry;
         if (bytes > MAX_EVENT_BYTES)
-          return drop('too_large', [entry], [{ field: '', message: `${bytes} bytes > ${MAX_EVENT_BYTES}` }]);
+          return drop('too_large', ref, [{ field: '', message: `${bytes} bytes > ${MAX_EVENT_BYTES}` }]);
         if (!SCRIPT_BUILD) {
           // sdk-node checks every rule of the wire format (the script build leaves this seam out)
           const errors = s.validate?.(event) ?? [];
-          if (errors.length > 0) return drop('invalid', [entry], errors);
+          if (errors.length > 0) return drop('invalid', ref, errors);
         }
         // Known to the unload path at once, before any await: a page may go away right after track().
         unsent.set(entry.id, entry);
@@ -372,7 +379,10 @@ export function createEngine(s: ResolvedSettings, run: RunState = { stopped: fal
         if (++queued >= s.flushAt) void kick();
         else schedule(Date.now() + s.flushInterval);
       } catch (e) {
+        // not stored (the store refused the write, or the event is not JSON): reported, and
+        // forgotten by the unload path too, which sends only what the queue holds
         fail('storage', e);
+        drop('not_queued', ref);
       }
     },
     // calls made before flush() are stored first

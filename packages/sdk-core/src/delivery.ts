@@ -1,5 +1,5 @@
 import type { HeedEvent } from '@heed/protocol';
 
-/** The request body; `writeKey` goes in it for keepalive sends, which cannot carry headers. */
+/** The request body; browsers put their `writeKey` in it (see `bodyKey` in core.ts). */
 export const batchBody = (batch: HeedEvent[], writeKey?: string): string =>
   JSON.stringify({ batch, sentAt: new Date().toISOString(), writeKey });

@@ -17,7 +17,9 @@ export type DropReason =
   /** Left out by `sampleRate`. */
   | 'sampled'
   /** Tracked while opted out. */
-  | 'opted_out';
+  | 'opted_out'
+  /** Could not be queued: the store refused the write, or the event is not JSON; `error` says why. */
+  | 'not_queued';
 
 export type ErrorCode = 'unauthorized' | 'http' | 'network' | 'hook' | 'storage';
 
@@ -30,6 +32,7 @@ export interface CoreEvents {
    * Something went wrong; the SDK keeps going. `unauthorized` (401/403 or another unexpected 4xx)
    * stops sending from this client until it is created again; events stay queued.
    */
+  /** `status`: the HTTP status of `http`/`unauthorized` errors, 0 for `network` (no response). */
   error: { code: ErrorCode; message: string; status?: number | undefined };
 }
 

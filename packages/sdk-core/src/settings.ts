@@ -16,7 +16,7 @@ export class ValidationError extends Error {
 
 /** Settings shared by every Heed SDK. Each SDK validates them once, when the client is created. */
 export interface CoreSettings {
-  /** Write key of the source (sent as `Authorization: Bearer <writeKey>`). Required. */
+  /** Write key of the source (in the body from browsers; sdk-node sends `Authorization: Bearer`). Required. */
   writeKey: string;
   /** Base URL of the collector, e.g. `https://heed.example.com`. Required. */
   host: string;

@@ -16,10 +16,10 @@ export interface QueueEntry {
 /**
  * Where queued events wait: runs `fn` on the whole stored list (oldest first) and writes the list
  * back, as one atomic step with respect to every other client sharing the store (other tabs, other
- * processes), and edits run in the order they were called (the core relies on it: an event stored
- * before a flush() is claimed by that flush). `fn` may change the list in place. That one step is all a platform supplies (memory,
- * localStorage, IndexedDB...): the core claims, leases and removes entries inside it, which is what
- * keeps two clients from sending one event.
+ * processes). Edits run in the order they were called: the core relies on it (an event stored
+ * before a flush() is claimed by that flush). `fn` may change the list in place. That one step is
+ * all a platform supplies (memory, localStorage, IndexedDB...): the core claims, leases and removes
+ * entries inside it, which is what keeps two clients from sending one event.
  */
 export type QueueStorage = <T>(fn: (list: QueueEntry[]) => T) => Promise<T>;
 

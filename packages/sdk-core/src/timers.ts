@@ -14,7 +14,8 @@ export const SCRIPT_BUILD = (globalThis as { HEED_SCRIPT_BUILD?: boolean }).HEED
 
 /** setTimeout that does not keep a server process alive (unref where the runtime has it). */
 export function later(fn: () => void, ms: number): unknown {
-  const handle = g.setTimeout(fn, ms);
+  // Node 23+ warns about a negative delay; browsers run it at once, as for 0
+  const handle = g.setTimeout(fn, SCRIPT_BUILD ? ms : Math.max(0, ms));
   if (!SCRIPT_BUILD) (handle as { unref?: () => void }).unref?.();
   return handle;
 }

@@ -18,8 +18,8 @@ export interface RequestInitLike {
 /** `fetch`, or anything shaped like it. */
 export type FetchLike = (url: string, init: RequestInitLike) => Promise<ResponseLike>;
 
-/** Gzips a body; returns null when compression is not available. */
-export type Compress = (body: string) => Promise<Uint8Array | ArrayBuffer | null>;
+/** Gzips a body; resolves to nothing (null, undefined) when compression is not available. */
+export type Compress = (body: string) => Promise<Uint8Array | ArrayBuffer | null | undefined>;
 
 /** Hands a body to the browser to send after the page is gone. */
 export type SendBeacon = (url: string, body: string) => void;

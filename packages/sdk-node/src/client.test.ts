@@ -35,6 +35,23 @@ describe('sdk-node', () => {
     expect(fake.requests.every((r) => r.headers['content-encoding'] === 'gzip')).toBe(true);
     expect(fake.requests[0]!.headers.authorization).toBe('Bearer wk_node');
     expect(fake.requests[0]!.headers['content-type']).toBe('application/json');
+    expect(fake.requests[0]!.bodyKeys).not.toContain('writeKey'); // the secret travels in the header only
+  });
+
+  it("an app's own fetch gets the same headers (the write key as a Bearer token)", async () => {
+    const seen: Record<string, string>[] = [];
+    const { fake, heed } = await setup({
+      gzip: false,
+      fetch: (url: string, init: { headers?: Record<string, string> }) => {
+        seen.push(init.headers ?? {});
+        return fetch(url, init as RequestInit);
+      },
+    });
+    await heed.track({ userId: 'u1', event: 'Own Fetch' });
+    await heed.flush();
+    expect(fake.stored.size).toBe(1);
+    expect(seen[0]).toMatchObject({ authorization: 'Bearer wk_node', 'content-type': 'application/json' });
+    expect(seen[0]).not.toHaveProperty('content-encoding');
     expect(fake.sockets.size).toBe(1);
   });
 

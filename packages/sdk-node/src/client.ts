@@ -12,7 +12,7 @@ import {
   shutdown,
 } from '@heed/sdk-core';
 import { installProcessHooks } from './process-hooks.js';
-import { gzip, undiciTransport } from './transport.js';
+import { gzip, undiciTransport, withHeaders } from './transport.js';
 
 export const VERSION = '0.1.0';
 const LIBRARY = { name: '@heed/sdk-node', version: VERSION };
@@ -122,14 +122,17 @@ export function createHeed(settings: NodeSettings): HeedNode {
     ...rest
   } = settings;
   check(/^(drop-oldest|backpressure)$/.test(overflow), 'overflow');
+  const { fetch: ownFetch, ...more } = rest;
+  check(ownFetch === undefined || typeof ownFetch === 'function', 'fetch');
   const core = createCore({
-    fetch: undiciTransport(rest.writeKey),
     compress: useGzip ? gzip : undefined,
     validate: (event) => {
       const r = validateEvent(event, { receivedAt: Date.now() });
       return r.ok ? [] : r.errors;
     },
-    ...rest,
+    ...more,
+    // any fetch, the default or the app's own, sends the write key and body type as headers
+    fetch: withHeaders(String(rest.writeKey), ownFetch ?? undiciTransport()),
   } as CoreSettings);
   let enqueued = 0;
   let gate: Promise<unknown> = Promise.resolve();

@@ -9,4 +9,4 @@ export type {
   TrackMessage,
 } from './client.js';
 export { createHeed, VERSION } from './client.js';
-export { gzip, undiciTransport } from './transport.js';
+export { gzip, undiciTransport, withHeaders } from './transport.js';

@@ -3,26 +3,31 @@ import { gzip as gzipCb } from 'node:zlib';
 import type { Compress, FetchLike, ResponseLike } from '@heed/sdk-core';
 import { Agent, fetch as undiciFetch } from 'undici';
 
-/**
- * undici fetch over one keep-alive connection pool. The core posts a bare body (the write key is in
- * it, and a gzipped body is bytes, a JSON one text), as a browser does to avoid a CORS preflight; a
- * server has no preflight to avoid, so this adds the headers that name what the body is, and the
- * write key as a Bearer token when given.
- */
-export function undiciTransport(
-  writeKey?: string,
-  agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 }),
-): FetchLike {
-  return (url, init) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json', ...init.headers };
-    if (typeof init.body !== 'string') headers['content-encoding'] = 'gzip';
-    if (writeKey) headers.authorization = `Bearer ${writeKey}`;
-    return undiciFetch(url, {
+/** undici fetch over one keep-alive connection pool. */
+export function undiciTransport(agent = new Agent({ keepAliveTimeout: 30_000, connections: 8 })): FetchLike {
+  return (url, init) =>
+    undiciFetch(url, {
       ...init,
-      headers,
       signal: init.signal as AbortSignal,
       dispatcher: agent,
     }) as Promise<ResponseLike>;
+}
+
+/**
+ * The headers a server sends with each batch. The core posts a bare body, as a browser must to
+ * avoid a CORS preflight; a server has no preflight to avoid, so this names the body (JSON; gzip
+ * when it is bytes rather than text) and sends the write key as a Bearer token, which logs and
+ * proxies treat as a secret (the body then carries no key).
+ */
+export function withHeaders(writeKey: string, send: FetchLike): FetchLike {
+  return (url, init) => {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      authorization: `Bearer ${writeKey}`,
+      ...init.headers,
+    };
+    if (typeof init.body !== 'string') headers['content-encoding'] = 'gzip';
+    return send(url, { ...init, headers });
   };
 }
 

@@ -6,6 +6,8 @@ import type { HeedEvent } from '@heed/protocol';
 export interface FakeRequest {
   headers: IncomingMessage['headers'];
   batch: HeedEvent[];
+  /** Keys of the body besides the batch (a server's body should carry no write key). */
+  bodyKeys: string[];
 }
 
 /**
@@ -24,7 +26,7 @@ export async function fakeCollector() {
     let raw = Buffer.concat(chunks);
     if (req.headers['content-encoding'] === 'gzip') raw = gunzipSync(raw);
     const body = JSON.parse(raw.toString('utf8')) as { batch: HeedEvent[] };
-    requests.push({ headers: req.headers, batch: body.batch });
+    requests.push({ headers: req.headers, batch: body.batch, bodyKeys: Object.keys(body) });
     if (state.status !== 200) {
       res.writeHead(state.status).end();
       return;
