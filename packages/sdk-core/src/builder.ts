@@ -12,7 +12,7 @@ export interface EventFields {
   properties?: JsonObject | undefined;
   traits?: JsonObject | undefined;
   context?: EventContext | undefined;
-  /** When it happened. Default: now. */
+  /** When it happened: a Date or an ISO 8601 string. Default: now. */
   timestamp?: Date | string | undefined;
   /** Idempotency key. Default: a new UUIDv7. */
   messageId?: string | undefined;
@@ -30,7 +30,10 @@ export function buildEvent(type: EventType, fields: EventFields, library: Librar
     type,
     ...rest,
     messageId: messageId ?? uuidv7(),
-    timestamp: typeof timestamp === 'string' ? timestamp : (timestamp ?? new Date()).toISOString(),
+    // a string as given, a Date as ISO text. An invalid Date gives null (toJSON does not throw,
+    // unlike toISOString), which the collector reads as the time it received the event; anything
+    // else is left out the same way: building an event never throws into the app.
+    timestamp: typeof timestamp === 'string' ? timestamp : (timestamp ?? new Date()).toJSON?.(),
     context: { ...context, library },
   } as HeedEvent;
 }

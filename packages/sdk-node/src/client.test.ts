@@ -89,6 +89,22 @@ describe('sdk-node', () => {
     expect(dropped[0]).toMatchObject({ reason: 'invalid', details: [{ field: 'properties.content' }] });
   });
 
+  it('bad calls from plain JavaScript never throw', async () => {
+    const { fake, heed, dropped } = await setup();
+    const loose = heed as unknown as { track(msg?: unknown): Promise<void> };
+    await expect(loose.track()).resolves.toBeUndefined(); // no user, no event name: dropped, saying so
+    // an invalid Date is sent as null, which the collector reads as "when it arrived"
+    await expect(
+      heed.track({ userId: 'c1', event: 'Late', timestamp: new Date('not a date') }),
+    ).resolves.toBeUndefined();
+    await heed.flush();
+    expect(dropped).toEqual([expect.objectContaining({ reason: 'invalid' })]);
+    expect(dropped[0]!.details).toContainEqual(expect.objectContaining({ field: 'userId' }));
+    expect(fake.requests.flatMap((r) => r.batch)).toEqual([
+      expect.objectContaining({ event: 'Late', timestamp: null }),
+    ]);
+  });
+
   it('shutdown delivers what was queued while the collector was failing', async () => {
     const { fake, heed, dropped } = await setup({ retryBaseMs: 20, retryCapMs: 50, maxRetries: 1_000 });
     fake.state.status = 503;

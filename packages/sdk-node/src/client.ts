@@ -163,8 +163,8 @@ export function createHeed(settings: NodeSettings): HeedNode {
   };
   if (handleExit) installProcessHooks(core, shutdownTimeoutMs, () => enqueued);
 
-  const send = (type: EventType, msg: Common & EventFields & { content?: string }): Promise<void> => {
-    const { channel = defaultChannel, content, context, ...fields } = msg;
+  const send = (type: EventType, msg: Common & EventFields & { content?: string } = {}): Promise<void> => {
+    const { channel = defaultChannel, content, context, ...fields } = msg ?? {};
     const properties = content === undefined ? fields.properties : { ...fields.properties, content };
     enqueued++;
     try {
