@@ -9,6 +9,7 @@ import { createApp } from './app.js';
 import { InsightsCache } from './cache/index.js';
 import { memoryCache, redisCache } from './cache/kv.js';
 import type { Config } from './config.js';
+import { failInterruptedImports } from './import/jobs.js';
 import { createLogger, type Logger } from './logger.js';
 import { AlertRules } from './observability/alerts.js';
 import { Metrics } from './observability/metrics.js';
@@ -45,6 +46,9 @@ export async function startServer(
     storageFor(config, (err) => logger.warn({ err: err.message }, 'database connection lost'));
   const applied = await rawStorage.migrate();
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  // Once per process start: import jobs left 'running' by a collector that is gone are marked failed
+  // (only stale ones: other live instances may share the database; see failInterruptedImports).
+  await failInterruptedImports(rawStorage, logger);
   // One database breaker for the process: the app and the analysis loop see the same circuit.
   const metrics = new Metrics({ processMetrics: true });
   const databaseBreaker = new CircuitBreaker({

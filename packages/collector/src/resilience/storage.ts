@@ -14,6 +14,7 @@ const STORES = [
   'analysis',
   'signals',
   'live',
+  'imports',
 ] as const;
 /** Lifecycle calls that never go through the breaker. */
 const UNGUARDED = new Set(['migrate', 'close']);

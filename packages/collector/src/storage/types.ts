@@ -389,6 +389,70 @@ export interface LiveStore {
   interactions(organizationId: string, ids: string[], maxContent: number): Promise<LiveInteraction[]>;
 }
 
+export type ImportJobStatus = 'running' | 'done' | 'failed';
+
+export interface ImportJobProgress {
+  phase: 'profiling' | 'importing' | 'done';
+  total: number;
+  processed: number;
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** A file import run in the background (POST /api/import). profile and summary are JSON documents. */
+export interface ImportJob {
+  id: string;
+  organizationId: string;
+  status: ImportJobStatus;
+  format: string;
+  progress: ImportJobProgress;
+  profile: unknown | null;
+  summary: unknown | null;
+  error: string | null;
+  createdAt: Date;
+  finishedAt: Date | null;
+  /** Kept by the database on every write: the job's heartbeat while it runs. */
+  updatedAt: Date;
+}
+
+export interface NewImportJob {
+  id: string;
+  organizationId: string;
+  format: string;
+  progress: ImportJobProgress;
+}
+
+/** Fields to change; the ones left out keep their value. */
+export interface ImportJobPatch {
+  status?: ImportJobStatus;
+  progress?: ImportJobProgress;
+  profile?: unknown | null;
+  summary?: unknown | null;
+  error?: string | null;
+  finishedAt?: Date | null;
+}
+
+/** The message of a job whose process stopped while it ran. */
+export const IMPORT_INTERRUPTED = 'interrupted: the collector restarted during the import';
+
+/** Import jobs, durable and shared by every collector instance over the database. */
+export interface ImportJobStore {
+  /** Stores a new 'running' job. */
+  create(job: NewImportJob): Promise<ImportJob>;
+  /** Applies the patch; false when the job is not the organization's. */
+  update(organizationId: string, id: string, patch: ImportJobPatch): Promise<boolean>;
+  get(organizationId: string, id: string): Promise<ImportJob | null>;
+  /**
+   * Marks 'failed' (error IMPORT_INTERRUPTED, finished now) every 'running' job of any organization
+   * whose row has not been written for `staleMs` (0: every running job), by the database's clock.
+   * Returns how many.
+   */
+  failInterrupted(staleMs: number): Promise<number>;
+  /** Deletes the organization's finished jobs beyond its newest `keep` (running ones stay); returns how many. */
+  prune(organizationId: string, keep: number): Promise<number>;
+}
+
 /**
  * The one storage seam of the collector. Every method that reads or writes tenant data takes the
  * organization id and scopes its queries by it.
@@ -404,6 +468,7 @@ export interface Storage {
   readonly analysis: AnalysisStore;
   readonly signals: SignalStore;
   readonly live: LiveStore;
+  readonly imports: ImportJobStore;
   /** The daily trend rollup and its refresher's work (see rollups.ts). */
   readonly rollups: RollupStore;
   /** Applies pending migrations; returns the versions applied now. */

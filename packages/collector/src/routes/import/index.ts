@@ -5,34 +5,23 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as NodeWebStream } from 'node:stream/web';
-import { uuidv7 } from '@heed/protocol';
+import { isUuid, uuidv7 } from '@heed/protocol';
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context.js';
 import { HeedError } from '../../errors.js';
-import type { DataProfile } from '../../import/profile.js';
+import { effectiveJob, JobRecorder, MAX_STORED_ROW_ERRORS, storedSummary } from '../../import/jobs.js';
 import type { ImportFormat } from '../../import/readers.js';
-import { type ImportProgress, type ImportSummary, importFile } from '../../import/run.js';
+import { importFile } from '../../import/run.js';
 import { publishCreated } from '../../ingest/pipeline.js';
 import type { AuthVariables } from '../../middleware/auth.js';
+import type { ImportJob } from '../../storage/types.js';
 import { bearer, errorResponses, errorSchema } from '../schemas.js';
 
+/** Finished jobs kept per organization (the oldest beyond it are deleted when a new one starts). */
+const KEEP_JOBS = 100;
 /** Uploads larger than this are refused (413). */
 export const MAX_IMPORT_BYTES = 1024 * 1024 * 1024;
-const KEEP_JOBS = 100;
 const WRITE_ROLES = ['analyst', 'admin'] as const;
-
-interface Job {
-  id: string;
-  organizationId: string;
-  status: 'running' | 'done' | 'failed';
-  format: ImportFormat;
-  createdAt: string;
-  finishedAt: string | null;
-  progress: Omit<ImportProgress, 'phase'> & { phase: ImportProgress['phase'] };
-  profile: DataProfile | null;
-  summary: Omit<ImportSummary, 'profile'> | null;
-  error: string | null;
-}
 
 const jobSchema = z
   .object({
@@ -50,7 +39,12 @@ const jobSchema = z
       rejected: z.number(),
     }),
     profile: z.unknown().nullable().openapi({ description: 'Column types, null %, duplicate rows' }),
-    summary: z.unknown().nullable().openapi({ description: 'Counts and per-row errors, when done' }),
+    summary: z
+      .unknown()
+      .nullable()
+      .openapi({
+        description: `Counts and per-row errors, when done (at most the first ${MAX_STORED_ROW_ERRORS} row errors are kept; the counts are complete)`,
+      }),
     error: z.string().nullable(),
   })
   .openapi('ImportJob');
@@ -72,7 +66,8 @@ const startRoute = createRoute({
     'Send the file as the body (`curl --data-binary @file.csv -H "content-type: text/csv"`). The format comes ' +
     'from `format` or the content type (text/csv, application/x-ndjson; JSON arrays over 1 MB as ' +
     'application/octet-stream with format=json; Parquet with format=parquet). Rows go through the ingest pipeline in batches of 100; ' +
-    'poll GET /api/import/{id} for progress.',
+    'poll GET /api/import/{id} for progress. Jobs are stored in the database: any collector instance answers, ' +
+    'also after a restart; a job whose import was cut short by a restart is reported failed.',
   security: bearer,
   request: {
     query: z.object({ format: z.enum(['csv', 'ndjson', 'json', 'parquet']).optional() }),
@@ -108,9 +103,19 @@ const statusRoute = createRoute({
   },
 });
 
-function publicJob(j: Job): z.infer<typeof jobSchema> {
-  const { organizationId: _org, ...rest } = j;
-  return rest;
+function publicJob(stored: ImportJob): z.infer<typeof jobSchema> {
+  const j = effectiveJob(stored);
+  return {
+    id: j.id,
+    status: j.status,
+    format: j.format as ImportFormat,
+    createdAt: j.createdAt.toISOString(),
+    finishedAt: j.finishedAt ? j.finishedAt.toISOString() : null,
+    progress: j.progress,
+    profile: j.profile,
+    summary: j.summary,
+    error: j.error,
+  };
 }
 
 /** Copies the request body to a file, refusing more than `max` bytes. */
@@ -126,10 +131,12 @@ async function saveBody(body: ReadableStream<Uint8Array>, path: string, max: num
   await pipeline(Readable.fromWeb(body as NodeWebStream<Uint8Array>), limit, createWriteStream(path));
 }
 
-/** `POST /api/import` (analyst, admin) and `GET /api/import/:id`. Jobs live in this process's memory. */
+/**
+ * `POST /api/import` (analyst, admin) and `GET /api/import/:id`. Jobs are stored in the database
+ * (storage.imports): every instance sees them, and they outlive the process.
+ */
 export function importRoutes(ctx: AppContext) {
   const app = new OpenAPIHono<{ Variables: AuthVariables }>();
-  const jobs = new Map<string, Job>();
   const auth = ctx.auth(WRITE_ROLES);
 
   app.use(startRoute.path, auth);
@@ -160,63 +167,65 @@ export function importRoutes(ctx: AppContext) {
       await rm(dir, { recursive: true, force: true });
       throw err;
     }
-    const job: Job = {
-      id: uuidv7(),
-      organizationId: org,
-      status: 'running',
-      format,
-      createdAt: new Date().toISOString(),
-      finishedAt: null,
-      progress: { phase: 'profiling', total: 0, processed: 0, accepted: 0, duplicates: 0, rejected: 0 },
-      profile: null,
-      summary: null,
-      error: null,
-    };
-    jobs.set(job.id, job);
-    for (const id of jobs.keys()) {
-      if (jobs.size <= KEEP_JOBS) break;
-      if (jobs.get(id)?.status !== 'running') jobs.delete(id);
+    let job: ImportJob;
+    try {
+      job = await ctx.storage.imports.create({
+        id: uuidv7(),
+        organizationId: org,
+        format,
+        progress: { phase: 'profiling', total: 0, processed: 0, accepted: 0, duplicates: 0, rejected: 0 },
+      });
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
     }
+    // Each organization keeps its newest KEEP_JOBS finished jobs (a failed clean-up only logs)
+    ctx.storage.imports
+      .prune(org, KEEP_JOBS)
+      .catch((err: unknown) =>
+        ctx.logger.warn({ err: (err as Error)?.message }, 'import job clean-up failed'),
+      );
+    const recorder = new JobRecorder({
+      storage: ctx.storage,
+      logger: ctx.logger,
+      organizationId: org,
+      jobId: job.id,
+      progress: job.progress,
+    });
     void importFile({
       path: file,
       format,
       organizationId: org,
+      maxErrors: MAX_STORED_ROW_ERRORS,
       deps: {
         storage: ctx.storage,
         pii: ctx.pii,
         onStored: publishCreated(ctx.hub),
         metrics: ctx.metrics,
       },
-      onProfile: (p) => {
-        job.profile = p;
-      },
-      onProgress: (p) => {
-        job.progress = p;
-      },
+      onProfile: (p) => recorder.onProfile(p),
+      onProgress: (p) => recorder.onProgress(p),
     })
-      .then((summary) => {
-        const { profile: _p, ...rest } = summary;
-        job.summary = rest;
-        job.status = 'done';
-      })
-      .catch((err: unknown) => {
-        job.status = 'failed';
-        job.error = err instanceof Error ? err.message : String(err);
-        ctx.logger.error({ err, jobId: job.id }, 'import failed');
-      })
-      .finally(() => {
-        job.finishedAt = new Date().toISOString();
-        void rm(dir, { recursive: true, force: true });
-      });
+      .then(
+        (summary) => ({ status: 'done' as const, summary: storedSummary(summary), error: null }),
+        (err: unknown) => {
+          ctx.logger.error({ err, jobId: job.id }, 'import failed');
+          const error = err instanceof Error ? err.message : String(err);
+          return { status: 'failed' as const, summary: null, error };
+        },
+      )
+      .then((result) => recorder.finish({ ...result, finishedAt: new Date() }))
+      .finally(() => rm(dir, { recursive: true, force: true }))
+      .catch((err: unknown) => ctx.logger.error({ err, jobId: job.id }, 'import clean-up failed'));
     return c.json(publicJob(job), 202);
   });
 
   app.use(statusRoute.path.replace('{id}', ':id'), auth);
-  app.openapi(statusRoute, (c) => {
-    const job = jobs.get(c.req.valid('param').id);
-    if (!job || job.organizationId !== c.get('auth').organizationId) {
-      throw new HeedError('not_found', 'No such import job');
-    }
+  app.openapi(statusRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    // Ids are UUIDs: anything else is no job (and never reaches a uuid column).
+    const job = isUuid(id) ? await ctx.storage.imports.get(c.get('auth').organizationId, id) : null;
+    if (!job) throw new HeedError('not_found', 'No such import job');
     return c.json(publicJob(job), 200);
   });
   return app;

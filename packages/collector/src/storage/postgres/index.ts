@@ -22,6 +22,7 @@ import {
 } from '../types.js';
 import { PostgresAnalysis } from './analysis.js';
 import { PostgresAudit } from './audit.js';
+import { PostgresImportJobs } from './imports.js';
 import { postgresCustomers, postgresInsights } from './insights.js';
 import { PostgresApiKeys } from './keys.js';
 import { PostgresLive } from './live.js';
@@ -62,6 +63,7 @@ export class PostgresStorage implements Storage {
   readonly signals: PostgresSignals;
   readonly rollups: PostgresRollups;
   readonly live: PostgresLive;
+  readonly imports: PostgresImportJobs;
 
   constructor(opts: PostgresOptions) {
     this.pool = new pg.Pool({
@@ -89,6 +91,7 @@ export class PostgresStorage implements Storage {
     this.analysis = new PostgresAnalysis(this.pool);
     this.signals = new PostgresSignals(this.pool);
     this.live = new PostgresLive(this.pool);
+    this.imports = new PostgresImportJobs(this.pool);
     this.rollups = new PostgresRollups(this.pool);
   }
 

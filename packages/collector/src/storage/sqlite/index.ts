@@ -23,6 +23,7 @@ import {
 } from '../types.js';
 import { SqliteAnalysis } from './analysis.js';
 import { SqliteAudit } from './audit.js';
+import { SqliteImportJobs } from './imports.js';
 import { sqliteCustomers, sqliteInsights } from './insights.js';
 import { SqliteApiKeys } from './keys.js';
 import { SqliteLive } from './live.js';
@@ -58,6 +59,7 @@ export class SqliteStorage implements Storage {
   readonly signals: SqliteSignals;
   readonly rollups: SqliteRollups;
   readonly live: SqliteLive;
+  readonly imports: SqliteImportJobs;
 
   constructor(opts: SqliteOptions) {
     if (opts.path !== ':memory:') mkdirSync(dirname(opts.path), { recursive: true });
@@ -76,6 +78,7 @@ export class SqliteStorage implements Storage {
     this.analysis = new SqliteAnalysis(this.sqlite);
     this.signals = new SqliteSignals(this.sqlite);
     this.live = new SqliteLive(this.sqlite);
+    this.imports = new SqliteImportJobs(this.sqlite);
     this.rollups = new SqliteRollups(this.sqlite);
   }
 

@@ -7,6 +7,7 @@ import analysis from './0005_analysis.js';
 import live from './0006_live.js';
 import deferredCustomerFk from './0007_deferred_customer_fk.js';
 import insightsRollup from './0008_insights_rollup.js';
+import importJobs from './0009_import_jobs.js';
 
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const migrations: Migration[] = [
@@ -18,4 +19,5 @@ export const migrations: Migration[] = [
   { version: '0006_live', sql: live },
   { version: '0007_deferred_customer_fk', sql: deferredCustomerFk },
   { version: '0008_insights_rollup', sql: insightsRollup },
+  { version: '0009_import_jobs', sql: importJobs },
 ];

@@ -6,6 +6,7 @@ import insights from './0004_insights.js';
 import analysis from './0005_analysis.js';
 import live from './0006_live.js';
 import insightsRollup from './0008_insights_rollup.js';
+import importJobs from './0009_import_jobs.js';
 
 /** Versioned migrations, applied in order; never edit one that has shipped, add the next. */
 export const migrations: Migration[] = [
@@ -16,4 +17,5 @@ export const migrations: Migration[] = [
   { version: '0005_analysis', sql: analysis },
   { version: '0006_live', sql: live },
   { version: '0008_insights_rollup', sql: insightsRollup },
+  { version: '0009_import_jobs', sql: importJobs },
 ];
