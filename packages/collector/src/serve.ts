@@ -159,6 +159,11 @@ export async function startServer(
     onError: (err) => logger.warn({ err: err.message }, 'rollup refresh failed'),
   });
   rollups.start();
+  // Import jobs of a process that stopped are caught by the start-up sweep only once they are stale,
+  // which a quick restart is not yet: sweep again every minute (one indexed query), so their rows
+  // converge to 'failed' (reads already show them so; see effectiveJob).
+  const importSweep = setInterval(() => void failInterruptedImports(rawStorage, logger), 60_000);
+  importSweep.unref();
   let closed = false;
   return {
     url: `${tls ? 'https' : 'http'}://${host}:${port}`,
@@ -172,6 +177,7 @@ export async function startServer(
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(importSweep);
       await alerts?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -366,6 +366,66 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
     expect(stored?.progress).toMatchObject({ phase: 'done', processed: 10_000 });
   });
 
+  it('keeps trying the final write through a database blip, then stores it', async () => {
+    let refusals = 0;
+    const storage = watchedStorage(db.storage, (p) => {
+      if (p.status !== undefined && refusals++ < 2) throw new Error('database unavailable (test)');
+    });
+    const { organizationId } = await appWithOrg(db.storage, 'Blip');
+    const job = await storage.imports.create({
+      id: uuidv7(),
+      organizationId,
+      format: 'csv',
+      progress: START,
+    });
+    const recorder = new JobRecorder({
+      storage,
+      logger: createLogger('silent'),
+      organizationId,
+      jobId: job.id,
+      progress: START,
+      heartbeatMs: 0,
+      retryBaseMs: 5,
+    });
+    await recorder.finish({ status: 'done', summary: { accepted: 1 }, finishedAt: new Date() });
+    expect(refusals).toBe(3); // two refused, the third stored
+    expect(await storage.imports.get(organizationId, job.id)).toMatchObject({ status: 'done' });
+  });
+
+  it('stores a job whose file has NULs and lone surrogates in its column names and values', async () => {
+    const { app, organizationId } = await appWithOrg(db.storage, 'Odd bytes');
+    const analyst = (await userWithToken(db.storage, organizationId, 'analyst')).headers;
+    const rows = [
+      { userId: 'u1', event: 'Chat', channel: 'chat', content: 'hi', 'note\u0000x': 'a\ud800b' },
+      { userId: 'u2', event: 'Chat', channel: 'fax', content: 'bad \u0000', 'note\u0000x': 'c' },
+    ];
+    const body = rows.map((r) => JSON.stringify(r).replaceAll('\\u', '\\u')).join('\n');
+    const res = await app.request('/api/import', {
+      method: 'POST',
+      headers: { ...analyst, 'content-type': 'application/x-ndjson' },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const job = await poll(app, ((await res.json()) as Json).id, analyst);
+    expect(job).toMatchObject({ status: 'done', summary: { total: 2, accepted: 1, rejected: 1 } });
+    expect(job.profile.columns.map((c: { name: string }) => c.name)).toContain('note\ufffdx');
+  });
+
+  it('moves updated_at forward on every write (the heartbeat the stale rule reads)', async () => {
+    const { organizationId } = await appWithOrg(db.storage, 'Heartbeat');
+    const job = await db.storage.imports.create({
+      id: uuidv7(),
+      organizationId,
+      format: 'csv',
+      progress: START,
+    });
+    await age(db, job.id, 60_000);
+    const before = (await db.storage.imports.get(organizationId, job.id))!.updatedAt.getTime();
+    await db.storage.imports.update(organizationId, job.id, {}); // a heartbeat: no field changes
+    const after = (await db.storage.imports.get(organizationId, job.id))!.updatedAt.getTime();
+    expect(after - before).toBeGreaterThanOrEqual(59_000);
+  });
+
   it('stores the final state even when every progress write failed', async () => {
     let refused = 0;
     const storage = watchedStorage(db.storage, (p) => {

@@ -1,3 +1,4 @@
+import { storable } from '../ingest/body.js';
 import type { Logger } from '../logger.js';
 import {
   IMPORT_INTERRUPTED,
@@ -21,9 +22,26 @@ export const STALE_MS = 5 * 60_000;
 /** Row errors kept in a stored summary (the count of rejected rows is always complete). */
 export const MAX_STORED_ROW_ERRORS = 100;
 const MAX_ERROR_MESSAGE = 500;
-const FINAL_WRITE_ATTEMPTS = 3;
+/**
+ * The final write is tried this often, waiting 1, 2, 4, 8 and 16 s between tries: longer in all than
+ * the database circuit breaker stays open (5 s), so a blip at the end of an import does not lose its
+ * result. The last tries leave the data profile out, in case it is what the database refuses.
+ */
+const FINAL_WRITE_ATTEMPTS = 6;
 
 export type StoredSummary = Omit<ImportSummary, 'profile'>;
+
+/**
+ * The patch with its JSON documents and error made storable on both dialects: a file's column names
+ * and values may hold NULs or lone surrogates, which PostgreSQL's jsonb and text refuse.
+ */
+function storablePatch(patch: ImportJobPatch): ImportJobPatch {
+  const out = { ...patch };
+  if (out.profile != null) out.profile = storable(out.profile);
+  if (out.summary != null) out.summary = storable(out.summary);
+  if (out.error != null) out.error = storable(out.error) as string;
+  return out;
+}
 
 /** The summary as stored: counts intact, the first MAX_STORED_ROW_ERRORS row errors, messages cut. */
 export function storedSummary(summary: ImportSummary): StoredSummary {
@@ -52,6 +70,8 @@ export interface JobRecorderOptions {
   now?: () => number;
   /** Default HEARTBEAT_MS; 0 turns the heartbeat timer off. */
   heartbeatMs?: number;
+  /** First wait between final-write tries, doubling each time. Default 1,000 ms (tests pass less). */
+  retryBaseMs?: number;
 }
 
 /**
@@ -104,12 +124,17 @@ export class JobRecorder {
     await this.tail;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.opts.storage.imports.update(this.opts.organizationId, this.opts.jobId, {
-          progress: this.progress,
-          // Again: its own write may have failed.
-          ...(this.profile ? { profile: this.profile } : {}),
-          ...patch,
-        });
+        const withProfile = this.profile && attempt <= FINAL_WRITE_ATTEMPTS / 2;
+        await this.opts.storage.imports.update(
+          this.opts.organizationId,
+          this.opts.jobId,
+          storablePatch({
+            progress: this.progress,
+            // Again: its own write may have failed.
+            ...(withProfile ? { profile: this.profile } : {}),
+            ...patch,
+          }),
+        );
         return;
       } catch (err) {
         if (attempt >= FINAL_WRITE_ATTEMPTS) {
@@ -119,7 +144,7 @@ export class JobRecorder {
           );
           return;
         }
-        await new Promise((r) => setTimeout(r, 500 * attempt));
+        await new Promise((r) => setTimeout(r, (this.opts.retryBaseMs ?? 1000) * 2 ** (attempt - 1)));
       }
     }
   }
@@ -143,7 +168,9 @@ export class JobRecorder {
 
   private enqueue(patch: () => ImportJobPatch, message: string): void {
     this.tail = this.tail
-      .then(() => this.opts.storage.imports.update(this.opts.organizationId, this.opts.jobId, patch()))
+      .then(() =>
+        this.opts.storage.imports.update(this.opts.organizationId, this.opts.jobId, storablePatch(patch())),
+      )
       .then(
         () => {},
         (err: unknown) => {

@@ -4,6 +4,7 @@ import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import streamArray from 'stream-json/streamers/stream-array.js';
+import { storable } from '../ingest/body.js';
 
 export type ImportFormat = 'csv' | 'ndjson' | 'json' | 'parquet';
 
@@ -29,6 +30,27 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * (hyparquet, pure JS: one row group in memory at a time).
  */
 export async function* readRecords(path: string, format: ImportFormat): AsyncGenerator<SourceRecord> {
+  for await (const r of readRaw(path, format)) yield r.ok ? { ok: true, value: storableRecord(r.value) } : r;
+}
+
+/** A NUL, or a UTF-16 surrogate (valid pairs too: storable() then keeps those and replaces lone ones). */
+const SUSPECT = /[\0\ud800-\udfff]/;
+
+function suspect(v: unknown): boolean {
+  if (typeof v === 'string') return SUSPECT.test(v);
+  if (Array.isArray(v)) return v.some(suspect);
+  if (v && typeof v === 'object') return Object.entries(v).some(([k, x]) => SUSPECT.test(k) || suspect(x));
+  return false;
+}
+
+/**
+ * A record both dialects can store: NULs and lone surrogates (which PostgreSQL's text and jsonb
+ * refuse) become U+FFFD, as they do in events posted over HTTP; most records are returned as they are.
+ */
+const storableRecord = (v: Record<string, unknown>) =>
+  suspect(v) ? (storable(v) as Record<string, unknown>) : v;
+
+async function* readRaw(path: string, format: ImportFormat): AsyncGenerator<SourceRecord> {
   if (format === 'csv') {
     const parser = createReadStream(path).pipe(
       parse({ columns: true, bom: true, skip_empty_lines: true, relax_column_count: true, trim: false }),

@@ -89,7 +89,7 @@ const UNSTORABLE_ESCAPE = /\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Replaces NULs and lone surrogates by U+FFFD in every string and key, so both dialects store the same. */
-function storable(v: unknown): unknown {
+export function storable(v: unknown): unknown {
   if (typeof v === 'string') return v.replace(LONE_SURROGATE, '\ufffd').replaceAll('\0', '\ufffd');
   if (Array.isArray(v)) return v.map(storable);
   if (v === null || typeof v !== 'object') return v;

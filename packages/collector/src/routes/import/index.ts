@@ -206,14 +206,13 @@ export function importRoutes(ctx: AppContext) {
       onProfile: (p) => recorder.onProfile(p),
       onProgress: (p) => recorder.onProgress(p),
     })
-      .then(
-        (summary) => ({ status: 'done' as const, summary: storedSummary(summary), error: null }),
-        (err: unknown) => {
-          ctx.logger.error({ err, jobId: job.id }, 'import failed');
-          const error = err instanceof Error ? err.message : String(err);
-          return { status: 'failed' as const, summary: null, error };
-        },
-      )
+      .then((summary) => ({ status: 'done' as const, summary: storedSummary(summary), error: null }))
+      // any failure above, the import's or the summary's: the job still finishes (and its heartbeat stops)
+      .catch((err: unknown) => {
+        ctx.logger.error({ err, jobId: job.id }, 'import failed');
+        const error = err instanceof Error ? err.message : String(err);
+        return { status: 'failed' as const, summary: null, error };
+      })
       .then((result) => recorder.finish({ ...result, finishedAt: new Date() }))
       .finally(() => rm(dir, { recursive: true, force: true }))
       .catch((err: unknown) => ctx.logger.error({ err, jobId: job.id }, 'import clean-up failed'));
