@@ -1,6 +1,6 @@
 import type { FieldError } from '@heed/protocol';
 import { type IngestDeps, ingestItems } from '../ingest/pipeline.js';
-import { INGEST_CHUNK_SIZE } from '../storage/types.js';
+import { type ImportJobProgress, INGEST_CHUNK_SIZE } from '../storage/types.js';
 import { recordToEvent } from './map.js';
 import { type DataProfile, Profiler } from './profile.js';
 import { type ImportFormat, readRecords } from './readers.js';
@@ -12,14 +12,8 @@ export interface RowError {
   message: string;
 }
 
-export interface ImportProgress {
-  phase: 'profiling' | 'importing' | 'done';
-  total: number;
-  processed: number;
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-}
+/** Where an import is: the shape its job stores (storage/types.ts). */
+export type ImportProgress = ImportJobProgress;
 
 export interface ImportSummary extends Omit<ImportProgress, 'phase'> {
   profile: DataProfile;
