@@ -1,5 +1,5 @@
 import type { JsonObject } from '@heed/protocol';
-import type { Customer, Interaction, User } from './types.js';
+import type { Customer, ImportJobPatch, Interaction, User } from './types.js';
 
 /** Row shape shared by both dialects' drizzle schemas (dates as Date, JSON as objects). */
 interface CustomerRow extends Omit<Customer, 'traits'> {
@@ -56,4 +56,26 @@ export function toUser(row: User & { passwordHash?: string }): User {
     createdAt: row.createdAt,
     tokensValidAfter: row.tokensValidAfter,
   };
+}
+
+const jsonText = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/**
+ * The columns an import-job patch sets, with their values bound as both dialects store them (JSON
+ * as text, dates by `date`); fields left undefined are left out. The column names never come from
+ * the caller.
+ */
+export function importJobAssignments(
+  patch: ImportJobPatch,
+  date: (d: Date | null) => unknown,
+): [column: string, value: unknown][] {
+  const out: [string, unknown][] = [];
+  const set = (column: string, value: unknown) => out.push([column, value]);
+  if (patch.status !== undefined) set('status', patch.status);
+  if (patch.progress !== undefined) set('progress', jsonText(patch.progress));
+  if (patch.profile !== undefined) set('profile', jsonText(patch.profile));
+  if (patch.summary !== undefined) set('summary', jsonText(patch.summary));
+  if (patch.error !== undefined) set('error', patch.error);
+  if (patch.finishedAt !== undefined) set('finished_at', date(patch.finishedAt));
+  return out;
 }

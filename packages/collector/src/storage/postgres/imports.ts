@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { importJobAssignments } from '../rows.js';
 import {
   IMPORT_INTERRUPTED,
   type ImportJob,
@@ -42,20 +43,6 @@ function toJob(r: JobRow): ImportJob {
   };
 }
 
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-
-/** The patchable columns and how their values are bound (the names never come from the caller). */
-const PATCH: {
-  [K in keyof Required<ImportJobPatch>]: [column: string, bind: (v: ImportJobPatch[K]) => unknown];
-} = {
-  status: ['status', (v) => v],
-  progress: ['progress', json],
-  profile: ['profile', json],
-  summary: ['summary', json],
-  error: ['error', (v) => v],
-  finishedAt: ['finished_at', (v) => v],
-};
-
 export class PostgresImportJobs implements ImportJobStore {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -69,14 +56,11 @@ export class PostgresImportJobs implements ImportJobStore {
   }
 
   async update(organizationId: string, id: string, patch: ImportJobPatch): Promise<boolean> {
-    const sets: string[] = [];
     const params: unknown[] = [organizationId, id];
-    for (const key of Object.keys(PATCH) as (keyof ImportJobPatch)[]) {
-      if (patch[key] === undefined) continue;
-      const [column, bind] = PATCH[key] as [string, (v: unknown) => unknown];
-      params.push(bind(patch[key]));
-      sets.push(`${column} = $${params.length}`);
-    }
+    const sets = importJobAssignments(patch, (d) => d).map(([column, value]) => {
+      params.push(value);
+      return `${column} = $${params.length}`;
+    });
     // An empty patch still touches the row (updated_at): a heartbeat.
     if (sets.length === 0) sets.push('status = status');
     const { rowCount } = await this.pool.query(

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { importJobAssignments } from '../rows.js';
 import {
   IMPORT_INTERRUPTED,
   type ImportJob,
@@ -43,20 +44,6 @@ function toJob(r: JobRow): ImportJob {
   };
 }
 
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
-
-/** The patchable columns and how their values are bound (the names never come from the caller). */
-const PATCH: {
-  [K in keyof Required<ImportJobPatch>]: [column: string, bind: (v: ImportJobPatch[K]) => unknown];
-} = {
-  status: ['status', (v) => v],
-  progress: ['progress', json],
-  profile: ['profile', json],
-  summary: ['summary', json],
-  error: ['error', (v) => v],
-  finishedAt: ['finished_at', (v) => (v ? v.getTime() : null)],
-};
-
 export class SqliteImportJobs implements ImportJobStore {
   constructor(private readonly sqlite: Database.Database) {}
 
@@ -71,14 +58,9 @@ export class SqliteImportJobs implements ImportJobStore {
   }
 
   async update(organizationId: string, id: string, patch: ImportJobPatch): Promise<boolean> {
-    const sets: string[] = [];
-    const params: unknown[] = [];
-    for (const key of Object.keys(PATCH) as (keyof ImportJobPatch)[]) {
-      if (patch[key] === undefined) continue;
-      const [column, bind] = PATCH[key] as [string, (v: unknown) => unknown];
-      sets.push(`${column} = ?`);
-      params.push(bind(patch[key]));
-    }
+    const assignments = importJobAssignments(patch, (d) => (d ? d.getTime() : null));
+    const sets = assignments.map(([column]) => `${column} = ?`);
+    const params = assignments.map(([, value]) => value);
     // An empty patch still touches the row (updated_at, by the trigger): a heartbeat.
     if (sets.length === 0) sets.push('status = status');
     const r = this.sqlite
