@@ -63,6 +63,16 @@ function watchedStorage(storage: Storage, onUpdate: (patch: ImportJobPatch) => v
   });
 }
 
+/** A new running job of `organizationId`, as POST /api/import stores it. */
+function newJob(
+  storage: Storage,
+  organizationId: string,
+  progress: ImportJobProgress = START,
+  format = 'csv',
+) {
+  return storage.imports.create({ id: uuidv7(), organizationId, format, progress });
+}
+
 /** A second storage object over the same database (another instance, or the same one restarted). */
 function reopen(db: TestDatabase): Storage {
   return createStorage({ databaseUrl: db.databaseUrl, sqlitePath: db.sqlitePath });
@@ -205,18 +215,14 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
   it('marks stale running jobs failed at start-up, and leaves fresh ones alone', async () => {
     const a = await appWithOrg(db.storage, 'Restart');
     const analyst = (await userWithToken(db.storage, a.organizationId, 'analyst')).headers;
-    const stale = await db.storage.imports.create({
-      id: uuidv7(),
-      organizationId: a.organizationId,
-      format: 'csv',
-      progress: { ...START, phase: 'importing', total: 1000, processed: 400, accepted: 400 },
+    const stale = await newJob(db.storage, a.organizationId, {
+      ...START,
+      phase: 'importing',
+      total: 1000,
+      processed: 400,
+      accepted: 400,
     });
-    const fresh = await db.storage.imports.create({
-      id: uuidv7(),
-      organizationId: a.organizationId,
-      format: 'ndjson',
-      progress: { ...START },
-    });
+    const fresh = await newJob(db.storage, a.organizationId, START, 'ndjson');
     await age(db, stale.id, STALE_MS + 60_000);
 
     const lines: string[] = [];
@@ -259,12 +265,7 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
     const a = await appWithOrg(db.storage, 'Prune A');
     const b = await appWithOrg(db.storage, 'Prune B');
     const make = async (org: string, status: 'running' | 'done' | 'failed') => {
-      const job = await db.storage.imports.create({
-        id: uuidv7(),
-        organizationId: org,
-        format: 'csv',
-        progress: START,
-      });
+      const job = await newJob(db.storage, org);
       if (status !== 'running')
         await db.storage.imports.update(org, job.id, { status, finishedAt: new Date() });
       return job.id;
@@ -285,12 +286,7 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
   it('reports a running job nothing has written for STALE_MS as interrupted before any sweep', async () => {
     const a = await appWithOrg(db.storage, 'Crashed');
     const analyst = (await userWithToken(db.storage, a.organizationId, 'analyst')).headers;
-    const job = await db.storage.imports.create({
-      id: uuidv7(),
-      organizationId: a.organizationId,
-      format: 'csv',
-      progress: { ...START },
-    });
+    const job = await newJob(db.storage, a.organizationId);
     expect(
       ((await (await a.app.request(`/api/import/${job.id}`, { headers: analyst })).json()) as Json).status,
     ).toBe('running');
@@ -329,12 +325,7 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
     const patches: ImportJobPatch[] = [];
     const storage = watchedStorage(db.storage, (p) => patches.push(p));
     const { organizationId } = await appWithOrg(db.storage, 'Clock');
-    const job = await storage.imports.create({
-      id: uuidv7(),
-      organizationId,
-      format: 'csv',
-      progress: START,
-    });
+    const job = await newJob(storage, organizationId);
     let now = 1_000_000;
     const recorder = new JobRecorder({
       storage,
@@ -372,12 +363,7 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
       if (p.status !== undefined && refusals++ < 2) throw new Error('database unavailable (test)');
     });
     const { organizationId } = await appWithOrg(db.storage, 'Blip');
-    const job = await storage.imports.create({
-      id: uuidv7(),
-      organizationId,
-      format: 'csv',
-      progress: START,
-    });
+    const job = await newJob(storage, organizationId);
     const recorder = new JobRecorder({
       storage,
       logger: createLogger('silent'),
@@ -413,12 +399,7 @@ describe.each(DIALECTS)('durable import jobs on %s', (dialect) => {
 
   it('moves updated_at forward on every write (the heartbeat the stale rule reads)', async () => {
     const { organizationId } = await appWithOrg(db.storage, 'Heartbeat');
-    const job = await db.storage.imports.create({
-      id: uuidv7(),
-      organizationId,
-      format: 'csv',
-      progress: START,
-    });
+    const job = await newJob(db.storage, organizationId);
     await age(db, job.id, 60_000);
     const before = (await db.storage.imports.get(organizationId, job.id))!.updatedAt.getTime();
     await db.storage.imports.update(organizationId, job.id, {}); // a heartbeat: no field changes
